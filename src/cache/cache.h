@@ -1,0 +1,49 @@
+// The analytics cache (SPEC §5): in-process LRU or Redis behind one interface.
+// The cache never returns an error: a failure is a miss, and the cache marks
+// itself degraded until it works again.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace analytics::cache {
+
+// Taken before computing a user's value from the database; a Put with it is
+// dropped if the user's keys were invalidated since, so a value computed from
+// a snapshot older than a write can never land after that write's
+// invalidation (read-your-writes under races).
+struct Ticket {
+  std::string user_id;
+  std::string generation;
+};
+
+struct CacheStats {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t entries = 0;
+  std::uint64_t evictions = 0;
+  std::uint64_t used_bytes = 0;
+  bool healthy = true;
+};
+
+// Thread-safe.
+class Cache {
+ public:
+  virtual ~Cache() = default;
+  virtual std::optional<std::string> Get(std::string_view key) = 0;
+  virtual Ticket BeginCompute(std::string_view user_id) = 0;
+  // Stores `value` for `ttl` (> 0) unless `ticket`'s user was invalidated since.
+  virtual void Put(std::string_view key, std::string_view value, std::chrono::seconds ttl,
+                   const Ticket& ticket) = 0;
+  // Drops every key of `user_id` and moves its generation on.
+  virtual void InvalidateUser(std::string_view user_id) = 0;
+  virtual void Flush() = 0;
+  virtual CacheStats Stats() = 0;
+  virtual bool healthy() = 0;
+  virtual std::string_view name() const = 0;  // "memory" or "redis"
+};
+
+}  // namespace analytics::cache

@@ -1,0 +1,9 @@
+// The command line (SPEC §7): CLI11 commands, table or --json output, exit codes.
+#pragma once
+
+namespace analytics::cli {
+
+// Exit codes: 0 success, 1 check failed, 2 usage error, 3 other errors.
+int Run(int argc, char** argv);
+
+}  // namespace analytics::cli

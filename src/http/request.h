@@ -1,0 +1,45 @@
+// Our own HTTP request type; Boost types never leave http/.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace analytics::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+std::string_view ToString(Method method);
+
+// Not thread-safe; one per request.
+class Request {
+ public:
+  Method method = Method::kGet;
+  std::string method_text;  // as sent, for the access log
+  std::string target;       // as sent: path and query
+  std::string path;         // percent-decoded path, no query
+  std::string body;
+  std::string remote_address;
+  std::string request_id;  // set by the RequestId middleware
+  int version = 11;        // 10 or 11
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
+  std::map<std::string, std::string> path_params;            // set by the router
+
+  // The first header of that (case-insensitive) name, or "".
+  std::string_view Header(std::string_view name) const;
+  // The first query parameter of that name.
+  std::optional<std::string> QueryParam(std::string_view name) const;
+  std::string_view PathParam(const std::string& name) const;
+};
+
+// Splits "a=1&b=%20x" into decoded pairs. Returns nullopt on bad percent-encoding.
+std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query);
+
+// Decodes %XX escapes (and, when `plus_is_space`, '+'). nullopt on a bad escape.
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+
+}  // namespace analytics::http

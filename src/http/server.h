@@ -1,0 +1,66 @@
+// The asynchronous HTTP/1.1 server (Boost.Beast), keep-alive, with limits on
+// header size, body size, idle time and request time. Socket I/O runs on
+// `io_threads`; handlers run on a pool of `workers` threads, so blocking
+// storage work never stalls I/O.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace analytics::http {
+
+using Handler = std::function<Response(Request&)>;
+
+// Called once per finished exchange (including the server's own 400/408/413/431
+// answers) with the bytes of body sent and the time from the request's first
+// byte read to the last byte written. Runs on an I/O or worker thread.
+using CompletionObserver = std::function<void(const Request&, const Response&,
+                                              std::size_t body_bytes, std::chrono::nanoseconds)>;
+
+struct ServerLimits {
+  std::size_t max_body_bytes = 1 << 20;
+  // A larger body limit for requests whose path ends with this suffix (tasks:batch).
+  std::string large_body_path_suffix = ":batch";
+  std::size_t max_large_body_bytes = 16 << 20;
+  std::size_t max_header_bytes = 16 << 10;
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds request_timeout{30};
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 picks a free port; see Server::port()
+  int workers = 4;
+  int io_threads = 1;
+  ServerLimits limits;
+};
+
+// Thread-safe. Start, then Stop (or destroy) once.
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler, CompletionObserver observer);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving in background threads.
+  // Errors: kUnavailable when the address cannot be bound (names host:port).
+  Result<void> Start();
+  // The bound port (after Start).
+  int port() const;
+  // Stops accepting, closes connections, joins threads. Idempotent.
+  void Stop();
+
+ private:
+  class State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace analytics::http

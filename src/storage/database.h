@@ -1,0 +1,85 @@
+// A pool of connections to one database, PostgreSQL or SQLite. Repositories
+// use only this interface and write their SQL once ($1, $2… placeholders,
+// RETURNING, ON CONFLICT, TRUE/FALSE work on both); backend differences live
+// in Dialect.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "storage/value.h"
+
+namespace analytics::storage {
+
+struct Migration {
+  int version;
+  std::string name;
+  std::string sql;  // one or more statements
+};
+
+// What differs between the backends, in one place.
+class Dialect {
+ public:
+  virtual ~Dialect() = default;
+  virtual std::string_view name() const = 0;  // "sqlite" or "postgresql"
+  // The schema of SPEC §2 as ordered, versioned migrations.
+  virtual const std::vector<Migration>& migrations() const = 0;
+  // A SQL expression giving the UTC day ('YYYY-MM-DD' text) of a time column.
+  virtual std::string DayOf(std::string_view column) const = 0;
+};
+
+// One open transaction. Not thread-safe; valid only inside the work function.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  // Runs one statement and returns all its rows.
+  // Errors: kConflict (unique violation), kUnavailable (connection lost,
+  // timeout), kInternal (anything else; the message holds no SQL).
+  virtual Result<std::vector<Row>> Query(std::string_view sql, const Params& params = {}) = 0;
+  // Runs one statement; returns the number of rows it changed.
+  virtual Result<std::int64_t> Execute(std::string_view sql, const Params& params = {}) = 0;
+  // Streams rows one at a time to `row_fn` until it returns false; memory stays flat.
+  virtual Result<void> ForEach(std::string_view sql, const Params& params,
+                               const std::function<bool(const Row&)>& row_fn) = 0;
+  // Runs a script of several statements without parameters (migrations).
+  virtual Result<void> ExecuteScript(std::string_view sql) = 0;
+};
+
+using Work = std::function<Result<void>(Transaction&)>;
+
+struct PoolStats {
+  int in_use = 0;
+  int idle = 0;
+  int max = 0;
+};
+
+// Thread-safe.
+class Database {
+ public:
+  virtual ~Database() = default;
+  // Runs `work` in one read-write transaction: commits if it returns ok,
+  // otherwise rolls back and returns its error. Returns kUnavailable if no
+  // connection could be had within the pool timeout or the database is down.
+  virtual Result<void> InTransaction(const Work& work) = 0;
+  // Runs `work` in a read-only transaction over one consistent snapshot.
+  virtual Result<void> Read(const Work& work) = 0;
+  // Runs one statement outside any transaction (VACUUM, REFRESH … CONCURRENTLY).
+  virtual Result<void> ExecuteOutsideTransaction(std::string_view sql) = 0;
+  // Checks that the database answers. Errors: kUnavailable.
+  virtual Result<void> Ping() = 0;
+  virtual PoolStats pool_stats() const = 0;
+  virtual const Dialect& dialect() const = 0;
+  // The URL with any password removed, for logs.
+  virtual std::string description() const = 0;
+};
+
+// Applies the dialect's migrations not yet recorded in schema_migrations, each
+// in its own transaction. Applying twice is a no-op. Returns how many ran.
+Result<int> Migrate(Database& db);
+
+}  // namespace analytics::storage
