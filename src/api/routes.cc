@@ -1,1 +1,161 @@
-// placeholder: being written
+// The whole API in one table (SPEC §4), and the pipeline every request takes:
+// RequestId (http::Server) → access log + metrics (Api::Complete) → rate limit
+// → authenticate → router → handler.
+#include <memory>
+
+#include "api/access_log.h"
+#include "api/api.h"
+#include "api/handlers.h"
+#include "api/rate_limiter.h"
+#include "api/router.h"
+#include "logging/log.h"
+
+namespace analytics::api {
+namespace {
+
+using http::Method;
+
+std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHandler& stats,
+                               ExportHandler& exports, OpsHandler& ops) {
+  auto bind = [](auto& handler, auto method) {
+    return [&handler, method](http::Request& r, const model::Caller& c) {
+      return (handler.*method)(r, c);
+    };
+  };
+  const std::string u = "/api/v1/users/{uid}";
+  // First match wins: the fixed analytics paths stand before {metric}.
+  return {
+      {Method::kGet, "/health", Access::kAnyone, bind(ops, &OpsHandler::Health)},
+      {Method::kGet, "/metrics", Access::kAnyone, bind(ops, &OpsHandler::Metrics)},
+      {Method::kPost, "/api/v1/users", Access::kAdmin, bind(users, &UsersHandler::Create)},
+      {Method::kGet, "/api/v1/users", Access::kAdmin, bind(users, &UsersHandler::List)},
+      {Method::kGet, u, Access::kOwner, bind(users, &UsersHandler::Get)},
+      {Method::kPost, u + "/tokens", Access::kOwner, bind(users, &UsersHandler::RotateToken)},
+      {Method::kPost, u + "/tasks", Access::kOwner, bind(tasks, &TasksHandler::Create)},
+      {Method::kGet, u + "/tasks", Access::kOwner, bind(tasks, &TasksHandler::List)},
+      {Method::kPost, u + "/tasks:batch", Access::kOwner, bind(tasks, &TasksHandler::CreateBatch)},
+      {Method::kGet, u + "/tasks/{id}", Access::kOwner, bind(tasks, &TasksHandler::Get)},
+      {Method::kPatch, u + "/tasks/{id}", Access::kOwner, bind(tasks, &TasksHandler::Update)},
+      {Method::kDelete, u + "/tasks/{id}", Access::kOwner, bind(tasks, &TasksHandler::Delete)},
+      {Method::kPost, u + "/tasks/{id}/restore", Access::kOwner,
+       bind(tasks, &TasksHandler::Restore)},
+      {Method::kGet, u + "/analytics/overview", Access::kOwner,
+       bind(stats, &StatsHandler::Overview)},
+      {Method::kGet, u + "/analytics/trends", Access::kOwner, bind(stats, &StatsHandler::Trends)},
+      {Method::kGet, u + "/analytics/daily", Access::kOwner, bind(stats, &StatsHandler::Daily)},
+      {Method::kGet, u + "/analytics/{metric}", Access::kOwner, bind(stats, &StatsHandler::Stat)},
+      {Method::kGet, u + "/export", Access::kOwner, bind(exports, &ExportHandler::Export)},
+      {Method::kPost, "/api/v1/admin/cache/invalidate", Access::kAdmin,
+       bind(ops, &OpsHandler::InvalidateCache)},
+  };
+}
+
+// Paths that load balancers and scrapers poll: never rate limited.
+bool IsExempt(const std::string& path) { return path == "/health" || path == "/metrics"; }
+
+std::string_view BearerToken(const http::Request& request) {
+  std::string_view header = request.Header("authorization");
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) !=
+        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
+      return {};
+    }
+  }
+  std::string_view token = header.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return token;
+}
+
+}  // namespace
+
+struct Api::State {
+  State(Services s, ApiOptions o)
+      : services(s),
+        options(std::move(o)),
+        users(services),
+        tasks(services),
+        stats(services),
+        exports(services),
+        ops(services),
+        limiter(options.rate_limit),
+        router(BuildRoutes(users, tasks, stats, exports, ops)) {}
+
+  Services services;
+  ApiOptions options;
+  UsersHandler users;
+  TasksHandler tasks;
+  StatsHandler stats;
+  ExportHandler exports;
+  OpsHandler ops;
+  RateLimiter limiter;
+  Router router;
+};
+
+Api::Api(Services services, ApiOptions options)
+    : state_(std::make_unique<State>(services, std::move(options))) {}
+
+Api::~Api() = default;
+
+http::Response Api::Handle(http::Request& request) {
+  State& s = *state_;
+  std::string_view token = BearerToken(request);
+  if (!IsExempt(request.path)) {
+    std::string_view key = token.empty() ? std::string_view(request.remote_address) : token;
+    RateDecision decision = s.limiter.Take(key, std::chrono::steady_clock::now());
+    if (!decision.allowed) {
+      http::Response response = http::ProblemResponse(
+          http::status::kTooManyRequests, "rate limit exceeded; retry after the Retry-After delay");
+      response.SetHeader("Retry-After", std::to_string(decision.retry_after.count()));
+      response.log_note = "RateLimitExceeded";
+      return response;
+    }
+  }
+
+  Match match = s.router.Find(request);
+  if (match.route == nullptr) {
+    http::Response response = match.status == http::status::kMethodNotAllowed
+                                  ? http::ProblemResponse(match.status, "method not allowed")
+                                  : http::ProblemResponse(match.status, "no such resource");
+    if (!match.allow.empty()) response.SetHeader("Allow", match.allow);
+    return response;
+  }
+  const Route& route = *match.route;
+  request.route = route.pattern;
+
+  model::Caller caller;
+  bool needs_token = route.access != Access::kAnyone ||
+                     (route.pattern == "/metrics" && s.options.metrics_require_admin);
+  if (needs_token) {
+    auto authenticated = s.services.users.Authenticate(token);
+    if (!authenticated.ok()) return http::ProblemResponse(authenticated.error());
+    caller = *authenticated;
+    request.user = caller.is_admin ? "admin" : caller.user_id;
+    // kAnyone routes ask for a token only when they are admin-only by config.
+    bool allowed = route.access == Access::kOwner ? caller.MayAccess(request.PathParam("uid"))
+                                                  : caller.is_admin;
+    if (!allowed) {
+      return http::ProblemResponse(
+          Error{ErrorCode::kPermissionDenied,
+                route.access == Access::kAdmin ? "this endpoint needs the admin token"
+                                               : "this token may not access that user's data",
+                {}});
+    }
+  }
+  return route.handler(request, caller);
+}
+
+void Api::Complete(const http::Request& request, const http::Response& response,
+                   std::size_t body_bytes, std::chrono::nanoseconds latency) {
+  State& s = *state_;
+  logging::Access(FormatAccessLine(request, response, body_bytes, latency, s.services.clock.Now()));
+  s.services.metrics.ObserveRequest(request.route.empty() ? "unmatched" : request.route,
+                                    request.method_text.empty() ? "-" : request.method_text,
+                                    response.status, latency);
+  if (response.status == http::status::kTooManyRequests) s.services.metrics.CountRateLimited();
+  if (response.status >= 500) s.services.metrics.CountError("http_" + std::to_string(response.status));
+}
+
+}  // namespace analytics::api

@@ -1,1 +1,115 @@
-// placeholder: being written
+#include "app/app.h"
+
+#include <csignal>
+
+#include "cache/open_cache.h"
+#include "logging/log.h"
+#include "storage/open_database.h"
+
+namespace analytics::app {
+
+App::App(config::Config config) : config_(std::move(config)) {}
+
+App::~App() = default;
+
+Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Clock* clock) {
+  std::unique_ptr<App> app(new App(config));
+  if (clock != nullptr) app->clock_ = clock;
+  app->metrics_ = std::make_unique<metrics::Metrics>();
+
+  auto db = storage::OpenDatabase(config.database);
+  if (!db.ok()) return db.error();
+  app->db_ = std::move(*db);
+  auto migrated = storage::Migrate(*app->db_);
+  if (!migrated.ok()) return migrated.error();
+  if (*migrated > 0) logging::Info("migrations_applied", {{"count", std::int64_t{*migrated}}});
+
+  auto cache = cache::OpenCache(config.cache, *app->clock_);
+  if (!cache.ok()) return cache.error();
+  app->cache_ = std::move(*cache);
+
+  app->users_ =
+      std::make_unique<users::UserService>(*app->db_, *app->clock_, config.auth.admin_token);
+  app->tasks_ = std::make_unique<tasks::TaskService>(*app->db_, *app->cache_, *app->clock_);
+  app->stats_ =
+      std::make_unique<stats::StatsService>(*app->db_, *app->cache_, *app->clock_, config.cache);
+
+  cache::Cache* cache_ptr = app->cache_.get();
+  storage::Database* db_ptr = app->db_.get();
+  app->metrics_->AddSource([cache_ptr, db_ptr] {
+    using metrics::Sample;
+    cache::CacheStats c = cache_ptr->Stats();
+    storage::PoolStats p = db_ptr->pool_stats();
+    auto counter = Sample::Type::kCounter;
+    auto gauge = Sample::Type::kGauge;
+    return std::vector<Sample>{
+        {"analytics_cache_hits_total", "Cache lookups that found a value.", counter, {},
+         double(c.hits)},
+        {"analytics_cache_misses_total", "Cache lookups that found nothing.", counter, {},
+         double(c.misses)},
+        {"analytics_cache_evictions_total", "Entries evicted to stay within bounds.", counter, {},
+         double(c.evictions)},
+        {"analytics_cache_entries", "Entries in the cache.", gauge, {}, double(c.entries)},
+        {"analytics_cache_up", "1 when the cache answers, 0 when degraded.", gauge, {},
+         c.healthy ? 1.0 : 0.0},
+        {"analytics_db_pool_connections", "Database connections by state.", gauge,
+         {{"state", "in_use"}}, double(p.in_use)},
+        {"analytics_db_pool_connections", "Database connections by state.", gauge,
+         {{"state", "idle"}}, double(p.idle)},
+        {"analytics_db_pool_max_connections", "Largest number of database connections.", gauge,
+         {}, double(p.max)},
+    };
+  });
+
+  api::Services services{*app->users_, *app->tasks_, *app->stats_, *app->db_,
+                         *app->cache_, *app->metrics_, *app->clock_};
+  app->api_ = std::make_unique<api::Api>(
+      services, api::ApiOptions{config.rate_limit, config.server.metrics_require_admin});
+  return app;
+}
+
+Result<std::unique_ptr<http::Server>> App::StartServer() {
+  http::ServerOptions options;
+  options.host = config_.server.host;
+  options.port = config_.server.port;
+  options.workers = config_.server.workers;
+  options.io_threads = config_.server.io_threads;
+  options.limits.max_body_bytes = config_.limits.max_body_bytes;
+  options.limits.max_large_body_bytes = config_.limits.max_batch_body_bytes;
+  options.limits.max_header_bytes = config_.limits.max_header_bytes;
+  options.limits.idle_timeout = config_.limits.idle_timeout;
+  options.limits.request_timeout = config_.limits.request_timeout;
+  api::Api* api = api_.get();
+  auto server = std::make_unique<http::Server>(
+      options, [api](http::Request& r) { return api->Handle(r); },
+      [api](const http::Request& r, const http::Response& resp, std::size_t bytes,
+            std::chrono::nanoseconds latency) { api->Complete(r, resp, bytes, latency); });
+  auto started = server->Start();
+  if (!started.ok()) return started.error();
+  return server;
+}
+
+Result<void> App::ServeUntilSignal() {
+  // Block the signals before any server thread exists, so that only this
+  // thread receives them (via sigwait) and the others never do.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto server = StartServer();
+  if (!server.ok()) return server.error();
+  logging::Info("server_started", {{"host", config_.server.host},
+                                   {"port", std::int64_t{(*server)->port()}},
+                                   {"workers", std::int64_t{config_.server.workers}},
+                                   {"database", db_->description()},
+                                   {"cache", std::string(cache_->name())}});
+  int received = 0;
+  sigwait(&signals, &received);
+  logging::Info("server_stopping", {{"signal", std::int64_t{received}}});
+  (*server)->Stop();
+  logging::Info("server_stopped");
+  return Ok();
+}
+
+}  // namespace analytics::app

@@ -1,1 +1,207 @@
-// placeholder: being written
+#include "stats/stats_service.h"
+
+#include "cache/keys.h"
+#include "cache/single_flight.h"
+#include "storage/stats_repository.h"
+#include "storage/task_repository.h"
+
+namespace analytics::stats {
+
+class StatsService::Flights {
+ public:
+  cache::SingleFlight<Result<StatsBody>> flights;
+};
+
+StatsService::StatsService(storage::Database& db, cache::Cache& cache, const Clock& clock,
+                           const config::CacheOptions& options)
+    : db_(db),
+      cache_(cache),
+      clock_(clock),
+      options_(options),
+      flights_(std::make_unique<Flights>()) {}
+
+StatsService::~StatsService() = default;
+
+Result<model::Overview> StatsService::ComputeOverview(const std::string& user_id) {
+  model::Overview o;
+  o.user_id = user_id;
+  model::UserAggregates a;
+  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
+    storage::TaskRepository repo(tx);
+    o.as_of = clock_.Now();
+    auto aggregates = repo.LoadAggregates(user_id);
+    if (!aggregates.ok()) return aggregates.error();
+    a = *aggregates;
+    auto overdue = repo.CountOverdue(user_id, o.as_of);
+    if (!overdue.ok()) return overdue.error();
+    o.task_totals.overdue = *overdue;
+    return Ok();
+  });
+  if (!done.ok()) return done.error();
+
+  o.task_totals.todo = o.status_distribution.todo = a.todo;
+  o.task_totals.in_progress = o.status_distribution.in_progress = a.in_progress;
+  o.task_totals.done = o.status_distribution.done = a.done;
+  o.task_totals.cancelled = o.status_distribution.cancelled = a.cancelled;
+  o.task_totals.total = a.todo + a.in_progress + a.done + a.cancelled;
+  o.priority_distribution = {a.low, a.medium, a.high, a.urgent};
+  o.completion_rate = model::Percent(a.done, o.task_totals.total - a.cancelled);
+  // weight_done_x2 carries f(t) doubled (1 or 2) to stay an integer.
+  o.productivity_score = model::Percent(a.weight_done_x2 / 2.0, a.weight_total);
+  return o;
+}
+
+Result<StatsBody> StatsService::Cached(const std::string& user_id, const std::string& key,
+                                       std::chrono::seconds ttl, std::string_view stat) {
+  auto compute = [&](const cache::Ticket* ticket) -> Result<StatsBody> {
+    auto overview = ComputeOverview(user_id);
+    if (!overview.ok()) return overview.error();
+    StatsBody body{stat.empty() ? OverviewJson(*overview) : StatJson(*overview, stat), false,
+                   overview->as_of};
+    if (ticket != nullptr) cache_.Put(key, body.json, ttl, *ticket);
+    return body;
+  };
+  if (ttl.count() <= 0) return compute(nullptr);
+
+  if (auto hit = cache_.Get(key)) {
+    Time as_of = AsOfFromJson(*hit).value_or(clock_.Now());
+    return StatsBody{std::move(*hit), true, as_of};
+  }
+  // The ticket is taken before the database read, and a flight is shared only
+  // by callers holding the same generation: a reader that arrives after a
+  // write's invalidation never joins a computation begun before that write.
+  cache::Ticket ticket = cache_.BeginCompute(user_id);
+  return flights_->flights.Do(key + "#" + ticket.generation,
+                              [&]() -> Result<StatsBody> { return compute(&ticket); });
+}
+
+Result<StatsBody> StatsService::Overview(const std::string& user_id) {
+  return Cached(user_id, cache::OverviewKey(user_id), options_.ttl_overview, "");
+}
+
+Result<StatsBody> StatsService::Stat(const std::string& user_id, std::string_view stat) {
+  ANALYTICS_CHECK(cache::IsStatName(stat)) << "unknown stat " << stat;
+  return Cached(user_id, cache::StatKey(stat, user_id), options_.ttl_metrics, stat);
+}
+
+Result<int> StatsService::Warm(const std::string& user_id, const std::vector<std::string>& stats) {
+  if (options_.ttl_overview.count() <= 0 && options_.ttl_metrics.count() <= 0) return 0;
+  cache::Ticket ticket = cache_.BeginCompute(user_id);
+  auto overview = ComputeOverview(user_id);
+  if (!overview.ok()) return overview.error();
+  int written = 0;
+  if (options_.ttl_overview.count() > 0) {
+    cache_.Put(cache::OverviewKey(user_id), OverviewJson(*overview), options_.ttl_overview, ticket);
+    ++written;
+  }
+  if (options_.ttl_metrics.count() > 0) {
+    for (const std::string& stat : stats) {
+      if (!cache::IsStatName(stat)) continue;
+      cache_.Put(cache::StatKey(stat, user_id), StatJson(*overview, stat), options_.ttl_metrics,
+                 ticket);
+      ++written;
+    }
+  }
+  return written;
+}
+
+namespace {
+
+using std::chrono::days;
+using std::chrono::month;
+using std::chrono::year_month_day;
+
+Day PeriodStart(Day day, model::Granularity g) {
+  switch (g) {
+    case model::Granularity::kDay: return day;
+    case model::Granularity::kWeek: {
+      // ISO weeks start on Monday.
+      std::chrono::weekday wd{day};
+      return day - days{(wd.c_encoding() + 6) % 7};
+    }
+    case model::Granularity::kMonth: {
+      year_month_day ymd{day};
+      return Day{ymd.year() / ymd.month() / 1};
+    }
+  }
+  return day;
+}
+
+Day NextPeriod(Day start, model::Granularity g) {
+  switch (g) {
+    case model::Granularity::kDay: return start + days{1};
+    case model::Granularity::kWeek: return start + days{7};
+    case model::Granularity::kMonth: {
+      year_month_day ymd{start};
+      return Day{(ymd.year() / ymd.month() / 1) + std::chrono::months{1}};
+    }
+  }
+  return start + days{1};
+}
+
+Result<void> CheckRange(Day from, Day to) {
+  if (from > to) return InvalidArgument("from", "from must not be after to");
+  if ((to - from).count() > kMaxRangeDays) {
+    return InvalidArgument("to", "the range from..to must not exceed 10 years");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::vector<model::TrendPoint>> StatsService::Trends(const std::string& user_id,
+                                                            model::Granularity granularity,
+                                                            Day from, Day to) {
+  ANALYTICS_RETURN_IF_ERROR(CheckRange(from, to));
+  Day start = PeriodStart(from, granularity);
+  Day end = NextPeriod(PeriodStart(to, granularity), granularity);
+  storage::DayCounts counts;
+  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
+    auto exists = storage::TaskRepository(tx).LoadAggregates(user_id);
+    if (!exists.ok()) return exists.error();
+    auto c = storage::StatsRepository(tx, db_.dialect()).CountByDay(user_id, start, end);
+    if (!c.ok()) return c.error();
+    counts = std::move(*c);
+    return Ok();
+  });
+  if (!done.ok()) return done.error();
+
+  std::vector<model::TrendPoint> points;
+  std::int64_t total = counts.created_before, completed = counts.completed_before;
+  auto created_it = counts.created.begin();
+  auto completed_it = counts.completed.begin();
+  for (Day p = start; p < end; p = NextPeriod(p, granularity)) {
+    Day next = NextPeriod(p, granularity);
+    model::TrendPoint point;
+    point.period_start = p;
+    for (; created_it != counts.created.end() && created_it->first < next; ++created_it) {
+      point.tasks_created += created_it->second;
+    }
+    for (; completed_it != counts.completed.end() && completed_it->first < next; ++completed_it) {
+      point.tasks_completed += completed_it->second;
+    }
+    total += point.tasks_created;
+    completed += point.tasks_completed;
+    point.completion_rate = model::Percent(completed, total);
+    points.push_back(point);
+  }
+  return points;
+}
+
+Result<std::vector<model::DailyStats>> StatsService::Daily(const std::string& user_id, Day from,
+                                                           Day to) {
+  ANALYTICS_RETURN_IF_ERROR(CheckRange(from, to));
+  std::vector<model::DailyStats> rows;
+  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
+    auto exists = storage::TaskRepository(tx).LoadAggregates(user_id);
+    if (!exists.ok()) return exists.error();
+    auto r = storage::StatsRepository(tx, db_.dialect()).DailyRows(user_id, from, to + days{1});
+    if (!r.ok()) return r.error();
+    rows = std::move(*r);
+    return Ok();
+  });
+  if (!done.ok()) return done.error();
+  return rows;
+}
+
+}  // namespace analytics::stats

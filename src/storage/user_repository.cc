@@ -1,1 +1,65 @@
-// placeholder: being written
+#include "storage/user_repository.h"
+
+namespace analytics::storage {
+
+Result<void> UserRepository::Create(const model::User& user, std::string_view token_hash) {
+  auto inserted = tx_.Execute(
+      "INSERT INTO users (id, created_at, token_hash, token_rotated_at) VALUES ($1, $2, $3, $2)",
+      {user.id, user.created_at, std::string(token_hash)});
+  if (!inserted.ok()) {
+    if (inserted.error().code == ErrorCode::kConflict) {
+      return Conflict("user '" + user.id + "' already exists");
+    }
+    return inserted.error();
+  }
+  auto aggregates = tx_.Execute("INSERT INTO user_aggregates (user_id) VALUES ($1)", {user.id});
+  if (!aggregates.ok()) return aggregates.error();
+  return Ok();
+}
+
+namespace {
+model::User ToUser(const Row& row) { return model::User{row.Text(0), row.TimeAt(1)}; }
+}  // namespace
+
+Result<model::User> UserRepository::Find(std::string_view id) {
+  auto rows = tx_.Query("SELECT id, created_at FROM users WHERE id = $1", {std::string(id)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return NotFound("user '" + std::string(id) + "' not found");
+  return ToUser(rows->front());
+}
+
+Result<std::optional<model::User>> UserRepository::FindByTokenHash(std::string_view token_hash) {
+  auto rows = tx_.Query("SELECT id, created_at FROM users WHERE token_hash = $1",
+                        {std::string(token_hash)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<model::User>{};
+  return std::optional<model::User>{ToUser(rows->front())};
+}
+
+Result<std::vector<model::User>> UserRepository::List(std::string_view after, int limit) {
+  auto rows = tx_.Query("SELECT id, created_at FROM users WHERE id > $1 ORDER BY id LIMIT $2",
+                        {std::string(after), std::int64_t{limit}});
+  if (!rows.ok()) return rows.error();
+  std::vector<model::User> users;
+  users.reserve(rows->size());
+  for (const Row& row : *rows) users.push_back(ToUser(row));
+  return users;
+}
+
+Result<void> UserRepository::ReplaceTokenHash(std::string_view id, std::string_view token_hash,
+                                              Time now) {
+  auto changed =
+      tx_.Execute("UPDATE users SET token_hash = $2, token_rotated_at = $3 WHERE id = $1",
+                  {std::string(id), std::string(token_hash), now});
+  if (!changed.ok()) return changed.error();
+  if (*changed == 0) return NotFound("user '" + std::string(id) + "' not found");
+  return Ok();
+}
+
+Result<std::int64_t> UserRepository::Count() {
+  auto rows = tx_.Query("SELECT COUNT(*) FROM users");
+  if (!rows.ok()) return rows.error();
+  return rows->front().Int(0);
+}
+
+}  // namespace analytics::storage

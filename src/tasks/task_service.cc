@@ -1,1 +1,242 @@
-// placeholder: being written
+#include "tasks/task_service.h"
+
+#include "model/task_json.h"
+#include "storage/audit_repository.h"
+
+namespace analytics::tasks {
+namespace {
+
+using model::Task;
+using model::TaskStatus;
+
+// Imports may set created_at, but not into the future: a little slack for clock skew.
+constexpr auto kFutureSlack = std::chrono::minutes(5);
+
+bool IsValidUtf8(const std::string& s) {
+  static constexpr std::uint32_t kMinCodePoint[] = {0, 0x80, 0x800, 0x10000};
+  std::size_t i = 0;
+  while (i < s.size()) {
+    unsigned char lead = s[i];
+    int extra = lead < 0x80 ? 0 : (lead >> 5) == 0x6 ? 1 : (lead >> 4) == 0xE ? 2
+                              : (lead >> 3) == 0x1E ? 3 : -1;
+    if (extra < 0 || s.size() - i <= static_cast<std::size_t>(extra)) return false;
+    std::uint32_t cp = extra == 0 ? lead : lead & (0x3F >> extra);
+    for (int k = 1; k <= extra; ++k) {
+      unsigned char c = s[i + k];
+      if ((c >> 6) != 0x2) return false;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    if (cp < kMinCodePoint[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+storage::AuditEntry Audit(const WriteContext& ctx, Time now, const std::string& action,
+                          const std::optional<Task>& before, const std::optional<Task>& after) {
+  const Task& task = after ? *after : *before;
+  storage::AuditEntry e;
+  e.timestamp = now;
+  e.actor = ctx.caller.actor();
+  e.user_id = task.user_id;
+  e.action = action;
+  e.entity = "task";
+  e.entity_id = std::to_string(task.id);
+  if (before) e.before = model::ToJson(*before);
+  if (after) e.after = model::ToJson(*after);
+  e.request_id = ctx.request_id;
+  return e;
+}
+
+}  // namespace
+
+Result<void> ValidateTitle(const std::string& title, const std::string& field) {
+  if (title.empty()) return InvalidArgument(field, field + " must not be empty");
+  if (title.size() > model::kMaxTitleBytes) {
+    return InvalidArgument(field, field + " must be at most 500 bytes");
+  }
+  if (!IsValidUtf8(title)) return InvalidArgument(field, field + " must be valid UTF-8");
+  bool only_space = true;
+  for (unsigned char c : title) {
+    if (c < 0x20 || c == 0x7F) {
+      return InvalidArgument(field, field + " must not contain control characters");
+    }
+    if (c != ' ') only_space = false;
+  }
+  if (only_space) return InvalidArgument(field, field + " must not be blank");
+  return Ok();
+}
+
+TaskService::TaskService(storage::Database& db, cache::Cache& cache, const Clock& clock)
+    : db_(db), cache_(cache), clock_(clock) {}
+
+Result<Task> TaskService::Build(const model::Caller& caller, const std::string& user_id,
+                                const NewTask& in, const std::string& prefix) const {
+  ANALYTICS_RETURN_IF_ERROR(ValidateTitle(in.title, prefix + "title"));
+  Time now = clock_.Now();
+  if ((in.created_at || in.completed_at) && !caller.is_admin) {
+    std::string field = prefix + (in.created_at ? "created_at" : "completed_at");
+    return Error{ErrorCode::kPermissionDenied, field + " may only be set with the admin token",
+                 field};
+  }
+  if (in.completed_at && in.status != TaskStatus::kDone) {
+    return InvalidArgument(prefix + "completed_at", "completed_at requires status done");
+  }
+  Task t;
+  t.user_id = user_id;
+  t.title = in.title;
+  t.status = in.status;
+  t.priority = in.priority;
+  t.due_at = in.due_at;
+  t.created_at = in.created_at.value_or(now);
+  if (t.created_at > now + kFutureSlack) {
+    return InvalidArgument(prefix + "created_at", "created_at must not be in the future");
+  }
+  t.updated_at = std::max(now, t.created_at);
+  if (t.status == TaskStatus::kDone) {
+    t.completed_at = in.completed_at.value_or(std::max(now, t.created_at));
+    if (*t.completed_at < t.created_at) {
+      return InvalidArgument(prefix + "completed_at", "completed_at must not be before created_at");
+    }
+    if (*t.completed_at > now + kFutureSlack) {
+      return InvalidArgument(prefix + "completed_at", "completed_at must not be in the future");
+    }
+  }
+  return t;
+}
+
+Result<Task> TaskService::Create(const WriteContext& ctx, const std::string& user_id,
+                                 const NewTask& input) {
+  auto created = CreateBatch(ctx, user_id, {input});
+  if (!created.ok()) {
+    Error e = created.error();
+    // A single create names the plain field, not "[0].field".
+    if (e.field.rfind("[0].", 0) == 0) e.field = e.field.substr(4);
+    if (e.message.rfind("[0].", 0) == 0) e.message = e.message.substr(4);
+    return e;
+  }
+  return std::move(created->front());
+}
+
+Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
+                                                   const std::string& user_id,
+                                                   const std::vector<NewTask>& inputs) {
+  if (inputs.empty()) return InvalidArgument("tasks", "at least one task is required");
+  if (inputs.size() > kMaxBatchSize) {
+    return InvalidArgument("tasks", "at most 10000 tasks per batch");
+  }
+  std::vector<Task> tasks;
+  tasks.reserve(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    auto task = Build(ctx.caller, user_id, inputs[i], "[" + std::to_string(i) + "].");
+    if (!task.ok()) return task.error();
+    tasks.push_back(std::move(*task));
+  }
+  Time now = clock_.Now();
+  auto done = db_.InTransaction([&](storage::Transaction& tx) -> Result<void> {
+    storage::TaskRepository repo(tx);
+    storage::AuditRepository audit(tx);
+    auto exists = repo.LoadAggregates(user_id);
+    if (!exists.ok()) return exists.error();
+    model::UserAggregates delta;
+    for (Task& task : tasks) {
+      auto inserted = repo.Insert(task);
+      if (!inserted.ok()) return inserted.error();
+      task.id = inserted->id;
+      delta = storage::Add(delta, storage::Contribution(task));
+      ANALYTICS_RETURN_IF_ERROR(audit.Append(Audit(ctx, now, "CREATE", std::nullopt, task)));
+    }
+    return repo.AddToAggregates(user_id, delta);
+  });
+  if (!done.ok()) return done.error();
+  cache_.InvalidateUser(user_id);
+  return tasks;
+}
+
+Result<Task> TaskService::Get(const std::string& user_id, std::int64_t id) {
+  Result<Task> task = NotFound("task not found");
+  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
+    task = storage::TaskRepository(tx).Find(user_id, id);
+    return Ok();
+  });
+  if (!done.ok()) return done.error();
+  return task;
+}
+
+template <typename Change>
+Result<Task> TaskService::Modify(const WriteContext& ctx, const std::string& user_id,
+                                 std::int64_t id, const char* action, Change change) {
+  Task after;
+  auto done = db_.InTransaction([&](storage::Transaction& tx) -> Result<void> {
+    storage::TaskRepository repo(tx);
+    auto before = repo.Find(user_id, id);
+    if (!before.ok()) return before.error();
+    Time now = clock_.Now();
+    after = *before;
+    ANALYTICS_RETURN_IF_ERROR(change(after, now));
+    after.updated_at = std::max(now, after.created_at);
+    ANALYTICS_RETURN_IF_ERROR(repo.Update(after));
+    auto delta = storage::Subtract(storage::Contribution(after), storage::Contribution(*before));
+    ANALYTICS_RETURN_IF_ERROR(repo.AddToAggregates(user_id, delta));
+    return storage::AuditRepository(tx).Append(Audit(ctx, now, action, *before, after));
+  });
+  if (!done.ok()) return done.error();
+  cache_.InvalidateUser(user_id);
+  return after;
+}
+
+Result<Task> TaskService::Update(const WriteContext& ctx, const std::string& user_id,
+                                 std::int64_t id, const TaskPatch& patch) {
+  if (patch.title) ANALYTICS_RETURN_IF_ERROR(ValidateTitle(*patch.title, "title"));
+  return Modify(ctx, user_id, id, "UPDATE", [&](Task& t, Time now) -> Result<void> {
+    if (t.deleted) return Conflict("task is deleted; restore it first");
+    if (patch.title) t.title = *patch.title;
+    if (patch.priority) t.priority = *patch.priority;
+    if (patch.due_at) t.due_at = *patch.due_at;
+    if (patch.status && *patch.status != t.status) {
+      // SPEC §2: completed_at is set when status becomes done, cleared when it leaves.
+      t.status = *patch.status;
+      t.completed_at = t.status == TaskStatus::kDone
+                           ? std::optional<Time>(std::max(now, t.created_at))
+                           : std::nullopt;
+    }
+    return Ok();
+  });
+}
+
+Result<Task> TaskService::Delete(const WriteContext& ctx, const std::string& user_id,
+                                 std::int64_t id) {
+  return Modify(ctx, user_id, id, "DELETE", [](Task& t, Time now) -> Result<void> {
+    if (t.deleted) return Conflict("task is already deleted");
+    t.deleted = true;
+    t.deleted_at = now;
+    return Ok();
+  });
+}
+
+Result<Task> TaskService::Restore(const WriteContext& ctx, const std::string& user_id,
+                                  std::int64_t id) {
+  return Modify(ctx, user_id, id, "RESTORE", [](Task& t, Time) -> Result<void> {
+    if (!t.deleted) return Conflict("task is not deleted");
+    t.deleted = false;
+    t.deleted_at.reset();
+    return Ok();
+  });
+}
+
+Result<std::vector<Task>> TaskService::List(const storage::TaskFilter& filter) {
+  ANALYTICS_CHECK(filter.limit >= 1 && filter.limit <= kMaxPageSize + 1) << "limit " << filter.limit;
+  std::vector<Task> tasks;
+  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
+    auto list = storage::TaskRepository(tx).List(filter);
+    if (!list.ok()) return list.error();
+    tasks = std::move(*list);
+    return Ok();
+  });
+  if (!done.ok()) return done.error();
+  return tasks;
+}
+
+}  // namespace analytics::tasks

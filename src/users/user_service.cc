@@ -1,1 +1,82 @@
-// placeholder: being written
+#include "users/user_service.h"
+
+#include "storage/user_repository.h"
+#include "users/token.h"
+
+namespace analytics::users {
+
+UserService::UserService(storage::Database& db, const Clock& clock, std::string admin_token)
+    : db_(db), clock_(clock), admin_token_(std::move(admin_token)) {}
+
+Result<IssuedToken> UserService::Create(std::string_view id) {
+  if (!model::IsValidUserId(id)) {
+    return InvalidArgument("id", "id must be 1-64 characters from [A-Za-z0-9_.-]");
+  }
+  IssuedToken issued{model::User{std::string(id), clock_.Now()}, NewToken()};
+  std::string hash = HashToken(issued.token);
+  auto done = db_.InTransaction([&](storage::Transaction& tx) -> Result<void> {
+    return storage::UserRepository(tx).Create(issued.user, hash);
+  });
+  if (!done.ok()) return done.error();
+  return issued;
+}
+
+Result<model::User> UserService::Get(std::string_view id) {
+  if (!model::IsValidUserId(id)) return NotFound("user not found");
+  Result<model::User> user = NotFound("user not found");
+  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
+    user = storage::UserRepository(tx).Find(id);
+    return Ok();
+  });
+  if (!done.ok()) return done.error();
+  return user;
+}
+
+Result<std::vector<model::User>> UserService::List(std::string_view after, int limit) {
+  std::vector<model::User> users;
+  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
+    auto list = storage::UserRepository(tx).List(after, limit);
+    if (!list.ok()) return list.error();
+    users = std::move(*list);
+    return Ok();
+  });
+  if (!done.ok()) return done.error();
+  return users;
+}
+
+Result<IssuedToken> UserService::RotateToken(std::string_view id) {
+  if (!model::IsValidUserId(id)) return NotFound("user not found");
+  IssuedToken issued{model::User{std::string(id), Time{}}, NewToken()};
+  std::string hash = HashToken(issued.token);
+  auto done = db_.InTransaction([&](storage::Transaction& tx) -> Result<void> {
+    storage::UserRepository repo(tx);
+    ANALYTICS_RETURN_IF_ERROR(repo.ReplaceTokenHash(id, hash, clock_.Now()));
+    auto user = repo.Find(id);
+    if (!user.ok()) return user.error();
+    issued.user = *user;
+    return Ok();
+  });
+  if (!done.ok()) return done.error();
+  return issued;
+}
+
+Result<model::Caller> UserService::Authenticate(std::string_view token) {
+  Error unauthenticated{ErrorCode::kUnauthenticated, "missing or invalid bearer token", {}};
+  if (token.empty()) return unauthenticated;
+  if (!admin_token_.empty() && ConstantTimeEquals(token, admin_token_)) {
+    return model::Caller{true, {}};
+  }
+  std::string hash = HashToken(token);
+  std::optional<model::User> user;
+  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
+    auto found = storage::UserRepository(tx).FindByTokenHash(hash);
+    if (!found.ok()) return found.error();
+    user = std::move(*found);
+    return Ok();
+  });
+  if (!done.ok()) return done.error();
+  if (!user) return unauthenticated;
+  return model::Caller{false, user->id};
+}
+
+}  // namespace analytics::users

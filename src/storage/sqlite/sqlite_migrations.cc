@@ -1,1 +1,151 @@
-// placeholder: being written
+// SPEC §2's schema for SQLite, as versioned migrations. Times are fixed-width
+// ISO 8601 text (FormatStorageTime), so they sort and compare as text. The
+// four "materialized views" are plain tables that the refresh_views job
+// rebuilds atomically.
+#include <vector>
+
+#include "storage/database.h"
+
+namespace analytics::storage {
+
+const std::vector<Migration>& SqliteMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "core schema", R"sql(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  token_rotated_at TEXT NOT NULL
+);
+
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  title TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('todo', 'in_progress', 'done', 'cancelled')),
+  priority TEXT NOT NULL CHECK (priority IN ('low', 'medium', 'high', 'urgent')),
+  due_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  completed_at TEXT,
+  deleted BOOLEAN NOT NULL DEFAULT FALSE,
+  deleted_at TEXT
+);
+-- The runbook's partial index, and one led by user_id that serves its
+-- EXPLAIN of "user_id = … AND status = 'done'" (no deleted filter).
+CREATE INDEX idx_tasks_user_status ON tasks(user_id, status) WHERE deleted = FALSE;
+CREATE INDEX idx_tasks_user_status_all ON tasks(user_id, status, id);
+CREATE INDEX idx_tasks_user_id ON tasks(user_id, id);
+CREATE INDEX idx_tasks_user_created ON tasks(user_id, created_at);
+CREATE INDEX idx_tasks_user_completed ON tasks(user_id, completed_at) WHERE completed_at IS NOT NULL;
+CREATE INDEX idx_tasks_open_due ON tasks(user_id, due_at)
+  WHERE deleted = FALSE AND status IN ('todo', 'in_progress') AND due_at IS NOT NULL;
+
+-- Running per-user aggregates over non-deleted tasks, updated in the same
+-- transaction as every task write (overview without scanning tasks).
+CREATE TABLE user_aggregates (
+  user_id TEXT PRIMARY KEY REFERENCES users(id),
+  todo INTEGER NOT NULL DEFAULT 0,
+  in_progress INTEGER NOT NULL DEFAULT 0,
+  done INTEGER NOT NULL DEFAULT 0,
+  cancelled INTEGER NOT NULL DEFAULT 0,
+  low INTEGER NOT NULL DEFAULT 0,
+  medium INTEGER NOT NULL DEFAULT 0,
+  high INTEGER NOT NULL DEFAULT 0,
+  urgent INTEGER NOT NULL DEFAULT 0,
+  weight_total INTEGER NOT NULL DEFAULT 0,
+  weight_done_x2 INTEGER NOT NULL DEFAULT 0,
+  version INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE daily_analytics (
+  user_id TEXT NOT NULL,
+  date TEXT NOT NULL,
+  tasks_created INTEGER NOT NULL,
+  tasks_completed INTEGER NOT NULL,
+  total_tasks INTEGER NOT NULL,
+  completed_tasks INTEGER NOT NULL,
+  completion_rate REAL NOT NULL,
+  productivity_score REAL NOT NULL,
+  computed_at TEXT NOT NULL,
+  PRIMARY KEY (user_id, date)
+);
+CREATE INDEX idx_daily_analytics_date ON daily_analytics(date);
+
+CREATE TABLE daily_analytics_archive (
+  user_id TEXT NOT NULL,
+  date TEXT NOT NULL,
+  tasks_created INTEGER NOT NULL,
+  tasks_completed INTEGER NOT NULL,
+  total_tasks INTEGER NOT NULL,
+  completed_tasks INTEGER NOT NULL,
+  completion_rate REAL NOT NULL,
+  productivity_score REAL NOT NULL,
+  computed_at TEXT NOT NULL,
+  PRIMARY KEY (user_id, date)
+);
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  timestamp TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('CREATE', 'UPDATE', 'DELETE', 'RESTORE')),
+  entity TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  "before" TEXT,
+  "after" TEXT,
+  request_id TEXT
+);
+CREATE INDEX idx_audit_log_timestamp ON audit_log(timestamp);
+CREATE INDEX idx_audit_log_user ON audit_log(user_id, timestamp);
+
+CREATE TABLE job_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job TEXT NOT NULL,
+  args TEXT NOT NULL DEFAULT '',
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+  rows INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX idx_job_runs_job ON job_runs(job, started_at);
+
+CREATE TABLE user_task_stats (
+  user_id TEXT PRIMARY KEY,
+  total_tasks INTEGER NOT NULL,
+  todo INTEGER NOT NULL,
+  in_progress INTEGER NOT NULL,
+  done INTEGER NOT NULL,
+  cancelled INTEGER NOT NULL,
+  completion_rate REAL NOT NULL,
+  productivity_score REAL NOT NULL
+);
+CREATE TABLE user_priority_distribution (
+  user_id TEXT NOT NULL,
+  priority TEXT NOT NULL,
+  task_count INTEGER NOT NULL,
+  PRIMARY KEY (user_id, priority)
+);
+CREATE TABLE user_status_distribution (
+  user_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  task_count INTEGER NOT NULL,
+  PRIMARY KEY (user_id, status)
+);
+CREATE TABLE user_monthly_trends (
+  user_id TEXT NOT NULL,
+  month TEXT NOT NULL,
+  tasks_created INTEGER NOT NULL,
+  tasks_completed INTEGER NOT NULL,
+  PRIMARY KEY (user_id, month)
+);
+)sql"},
+  };
+  return kMigrations;
+}
+
+}  // namespace analytics::storage

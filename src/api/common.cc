@@ -1,0 +1,40 @@
+#include <charconv>
+
+#include "api/handlers.h"
+#include "api/json_input.h"
+
+namespace analytics::api {
+
+Response Problem(const Error& error) { return http::ProblemResponse(error); }
+
+Response UnsupportedMediaType() {
+  return http::ProblemResponse(http::status::kUnsupportedMediaType,
+                               "Content-Type must be application/json", "content-type");
+}
+
+Result<std::int64_t> ParseTaskId(std::string_view text) {
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) {
+    return InvalidArgument("id", "task id must be a positive integer");
+  }
+  return id;
+}
+
+Result<Day> DayParam(const Request& request, const char* name, Day fallback) {
+  auto text = request.QueryParam(name);
+  if (!text) return fallback;
+  if (auto day = ParseDay(*text)) return *day;
+  if (auto time = ParseTime(*text)) return DayOf(*time);
+  return InvalidArgument(name, std::string(name) + " must be a date (YYYY-MM-DD)");
+}
+
+Result<bool> BoolParam(const Request& request, const char* name, bool fallback) {
+  auto text = request.QueryParam(name);
+  if (!text) return fallback;
+  if (*text == "true" || *text == "1") return true;
+  if (*text == "false" || *text == "0") return false;
+  return InvalidArgument(name, std::string(name) + " must be true or false");
+}
+
+}  // namespace analytics::api

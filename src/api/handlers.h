@@ -1,0 +1,91 @@
+// The handlers of the route table (routes.cc), one class per resource. Each
+// method parses and validates into typed input, calls a service and renders
+// JSON; none holds SQL or cache keys.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "api/api.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "model/caller.h"
+
+namespace analytics::api {
+
+using http::Request;
+using http::Response;
+using model::Caller;
+
+class UsersHandler {
+ public:
+  explicit UsersHandler(Services& s) : s_(s) {}
+  Response Create(Request& request, const Caller& caller);
+  Response Get(Request& request, const Caller& caller);
+  Response List(Request& request, const Caller& caller);
+  Response RotateToken(Request& request, const Caller& caller);
+
+ private:
+  Services& s_;
+};
+
+class TasksHandler {
+ public:
+  explicit TasksHandler(Services& s) : s_(s) {}
+  Response Create(Request& request, const Caller& caller);
+  Response CreateBatch(Request& request, const Caller& caller);
+  Response List(Request& request, const Caller& caller);
+  Response Get(Request& request, const Caller& caller);
+  Response Update(Request& request, const Caller& caller);
+  Response Delete(Request& request, const Caller& caller);
+  Response Restore(Request& request, const Caller& caller);
+
+ private:
+  Services& s_;
+};
+
+class StatsHandler {
+ public:
+  explicit StatsHandler(Services& s) : s_(s) {}
+  Response Overview(Request& request, const Caller& caller);
+  Response Stat(Request& request, const Caller& caller);
+  Response Trends(Request& request, const Caller& caller);
+  Response Daily(Request& request, const Caller& caller);
+
+ private:
+  Services& s_;
+};
+
+class ExportHandler {
+ public:
+  explicit ExportHandler(Services& s) : s_(s) {}
+  Response Export(Request& request, const Caller& caller);
+
+ private:
+  Services& s_;
+};
+
+class OpsHandler {
+ public:
+  explicit OpsHandler(Services& s) : s_(s) {}
+  Response Health(Request& request, const Caller& caller);
+  Response Metrics(Request& request, const Caller& caller);
+  Response InvalidateCache(Request& request, const Caller& caller);
+
+ private:
+  Services& s_;
+};
+
+// Shared by handlers (common.cc).
+Response Problem(const Error& error);
+// 415 problem+json for a body that is not declared application/json.
+Response UnsupportedMediaType();
+// A positive 64-bit task id from the {id} path parameter. Errors name "id".
+Result<std::int64_t> ParseTaskId(std::string_view text);
+// A day query parameter ("from", "to") as YYYY-MM-DD (or a full ISO time), or
+// `fallback` when absent. Errors name the parameter.
+Result<Day> DayParam(const Request& request, const char* name, Day fallback);
+// An optional bool query parameter ("true"/"false"/"1"/"0"). Errors name it.
+Result<bool> BoolParam(const Request& request, const char* name, bool fallback);
+
+}  // namespace analytics::api

@@ -1,0 +1,61 @@
+// The composition root: builds every object from Config and wires them
+// together. No logic of its own beyond start-up and shutdown order.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/api.h"
+#include "base/clock.h"
+#include "base/result.h"
+#include "cache/cache.h"
+#include "config/config.h"
+#include "http/server.h"
+#include "metrics/metrics.h"
+#include "stats/stats_service.h"
+#include "storage/database.h"
+#include "tasks/task_service.h"
+#include "users/user_service.h"
+
+namespace analytics::app {
+
+// Owns everything. Not copyable; thread-safe once built.
+class App {
+ public:
+  // Opens the database (applying migrations) and the cache, builds services.
+  // `clock` may be null (the system clock); tests pass a FakeClock that must
+  // outlive the App. Errors: kInvalidArgument (config), kUnavailable.
+  static Result<std::unique_ptr<App>> Build(const config::Config& config,
+                                            const Clock* clock = nullptr);
+  ~App();
+
+  // Starts an HTTP server on config.server (port 0 picks a free one).
+  Result<std::unique_ptr<http::Server>> StartServer();
+  // Serves until SIGINT or SIGTERM, then stops cleanly.
+  Result<void> ServeUntilSignal();
+
+  const config::Config& config() const { return config_; }
+  storage::Database& db() { return *db_; }
+  cache::Cache& cache() { return *cache_; }
+  metrics::Metrics& metrics() { return *metrics_; }
+  users::UserService& users() { return *users_; }
+  tasks::TaskService& tasks() { return *tasks_; }
+  stats::StatsService& stats() { return *stats_; }
+  const Clock& clock() const { return *clock_; }
+
+ private:
+  explicit App(config::Config config);
+
+  config::Config config_;
+  SystemClock system_clock_;
+  const Clock* clock_ = &system_clock_;
+  std::unique_ptr<metrics::Metrics> metrics_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<cache::Cache> cache_;
+  std::unique_ptr<users::UserService> users_;
+  std::unique_ptr<tasks::TaskService> tasks_;
+  std::unique_ptr<stats::StatsService> stats_;
+  std::unique_ptr<api::Api> api_;
+};
+
+}  // namespace analytics::app

@@ -1,0 +1,71 @@
+// Per-user stats (SPEC §3), read through the cache and computed from storage
+// on a miss. Cached values are the exact JSON bodies the API sends, so a hit
+// costs one cache lookup and no re-encoding.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "cache/cache.h"
+#include "config/config.h"
+#include "model/stats.h"
+#include "storage/database.h"
+
+namespace analytics::stats {
+
+struct StatsBody {
+  std::string json;
+  bool cache_hit = false;
+  Time as_of;  // when the numbers were computed
+};
+
+inline constexpr int kMaxRangeDays = 3653;  // SPEC §4: ranges capped at 10 years
+
+// Thread-safe.
+class StatsService {
+ public:
+  StatsService(storage::Database& db, cache::Cache& cache, const Clock& clock,
+               const config::CacheOptions& options);
+  ~StatsService();
+
+  // {user_id, as_of, task_totals, completion_rate, priority_distribution,
+  //  status_distribution, productivity_score}. Errors: kNotFound, kUnavailable.
+  Result<StatsBody> Overview(const std::string& user_id);
+  // {user_id, as_of, <stat>: value}. REQUIRES: cache::IsStatName(stat).
+  Result<StatsBody> Stat(const std::string& user_id, std::string_view stat);
+  // Computed from storage, bypassing the cache.
+  Result<model::Overview> ComputeOverview(const std::string& user_id);
+  // Periods covering [from, to] (whole days, weeks from Monday, or months).
+  // Errors: kInvalidArgument (from > to, range over 10 years), kNotFound.
+  Result<std::vector<model::TrendPoint>> Trends(const std::string& user_id,
+                                                model::Granularity granularity, Day from, Day to);
+  // daily_analytics rows (archive included) for days in [from, to].
+  Result<std::vector<model::DailyStats>> Daily(const std::string& user_id, Day from, Day to);
+  // Computes and caches the given stats (and the overview) for one user;
+  // returns how many keys were written.
+  Result<int> Warm(const std::string& user_id, const std::vector<std::string>& stats);
+
+ private:
+  class Flights;
+  Result<StatsBody> Cached(const std::string& user_id, const std::string& key,
+                           std::chrono::seconds ttl, std::string_view stat);
+
+  storage::Database& db_;
+  cache::Cache& cache_;
+  const Clock& clock_;
+  config::CacheOptions options_;
+  std::unique_ptr<Flights> flights_;
+};
+
+// JSON bodies (stats_json.cc).
+std::string OverviewJson(const model::Overview& overview);
+// {user_id, as_of, <stat>: …} from a computed overview.
+std::string StatJson(const model::Overview& overview, std::string_view stat);
+// Reads "as_of" back out of a cached body; nullopt if it has none.
+std::optional<Time> AsOfFromJson(std::string_view json);
+
+}  // namespace analytics::stats

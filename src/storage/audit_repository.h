@@ -1,0 +1,39 @@
+// SQL for audit_log: one row per task write, in the write's transaction.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "storage/database.h"
+
+namespace analytics::storage {
+
+struct AuditEntry {
+  std::int64_t id = 0;
+  Time timestamp;
+  std::string actor;    // "admin" or the acting user's id
+  std::string user_id;  // whose data changed
+  std::string action;   // CREATE, UPDATE, DELETE, RESTORE
+  std::string entity;   // "task"
+  std::string entity_id;
+  std::optional<std::string> before;  // JSON of the entity before, if any
+  std::optional<std::string> after;   // JSON after, if any
+  std::string request_id;
+};
+
+class AuditRepository {
+ public:
+  explicit AuditRepository(Transaction& tx) : tx_(tx) {}
+  Result<void> Append(const AuditEntry& entry);
+  // Newest first; empty `action`/`user_id` match all.
+  Result<std::vector<AuditEntry>> List(const std::string& action, const std::string& user_id,
+                                       Time since, int limit);
+
+ private:
+  Transaction& tx_;
+};
+
+}  // namespace analytics::storage

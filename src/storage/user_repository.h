@@ -1,0 +1,35 @@
+// SQL for the users table. Not thread-safe; lives inside one transaction.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "model/user.h"
+#include "storage/database.h"
+
+namespace analytics::storage {
+
+class UserRepository {
+ public:
+  explicit UserRepository(Transaction& tx) : tx_(tx) {}
+
+  // Inserts the user and its (empty) aggregates row. Errors: kConflict if the id exists.
+  Result<void> Create(const model::User& user, std::string_view token_hash);
+  // Errors: kNotFound.
+  Result<model::User> Find(std::string_view id);
+  // The user holding this token hash, or nullopt.
+  Result<std::optional<model::User>> FindByTokenHash(std::string_view token_hash);
+  // Users with id > `after`, in id order.
+  Result<std::vector<model::User>> List(std::string_view after, int limit);
+  // Errors: kNotFound.
+  Result<void> ReplaceTokenHash(std::string_view id, std::string_view token_hash, Time now);
+  Result<std::int64_t> Count();
+
+ private:
+  Transaction& tx_;
+};
+
+}  // namespace analytics::storage

@@ -1,0 +1,89 @@
+// Task writes and reads (SPEC §2, §4): every write changes the task, the
+// user's running aggregates and audit_log in one transaction, then
+// invalidates the user's cache keys.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "cache/cache.h"
+#include "model/caller.h"
+#include "model/task.h"
+#include "storage/database.h"
+#include "storage/task_repository.h"
+
+namespace analytics::tasks {
+
+struct NewTask {
+  std::string title;
+  model::TaskStatus status = model::TaskStatus::kTodo;
+  model::Priority priority = model::Priority::kMedium;
+  std::optional<Time> due_at;
+  std::optional<Time> created_at;    // admin only (imports)
+  std::optional<Time> completed_at;  // admin only (imports); requires status done
+};
+
+struct TaskPatch {
+  std::optional<std::string> title;
+  std::optional<model::TaskStatus> status;
+  std::optional<model::Priority> priority;
+  std::optional<std::optional<Time>> due_at;  // set, or set to null to clear
+};
+
+// Who writes, for audit_log.
+struct WriteContext {
+  model::Caller caller;
+  std::string request_id;
+};
+
+inline constexpr std::size_t kMaxBatchSize = 10'000;
+inline constexpr int kMaxPageSize = 1000;
+
+// Thread-safe.
+class TaskService {
+ public:
+  TaskService(storage::Database& db, cache::Cache& cache, const Clock& clock);
+
+  // Errors: kInvalidArgument (naming the field), kPermissionDenied (created_at
+  // or completed_at without the admin token), kNotFound (no such user), kUnavailable.
+  Result<model::Task> Create(const WriteContext& ctx, const std::string& user_id,
+                             const NewTask& input);
+  // All or nothing; ids in input order. Field names in errors are "[i].field".
+  Result<std::vector<model::Task>> CreateBatch(const WriteContext& ctx, const std::string& user_id,
+                                               const std::vector<NewTask>& inputs);
+  // Errors: kNotFound.
+  Result<model::Task> Get(const std::string& user_id, std::int64_t id);
+  // Errors: kInvalidArgument, kNotFound, kConflict (task is deleted).
+  Result<model::Task> Update(const WriteContext& ctx, const std::string& user_id, std::int64_t id,
+                             const TaskPatch& patch);
+  // Soft delete. Errors: kNotFound, kConflict (already deleted).
+  Result<model::Task> Delete(const WriteContext& ctx, const std::string& user_id, std::int64_t id);
+  // Errors: kNotFound, kConflict (not deleted).
+  Result<model::Task> Restore(const WriteContext& ctx, const std::string& user_id,
+                              std::int64_t id);
+  // One page in id order; REQUIRES: 1 <= filter.limit <= kMaxPageSize + 1 (the extra row
+  // tells a caller whether another page follows).
+  Result<std::vector<model::Task>> List(const storage::TaskFilter& filter);
+
+ private:
+  // Checks `input` (as caller) and returns the task it describes.
+  Result<model::Task> Build(const model::Caller& caller, const std::string& user_id,
+                            const NewTask& input, const std::string& field_prefix) const;
+  // Runs one read-modify-write of a task in a transaction with its audit row.
+  template <typename Change>
+  Result<model::Task> Modify(const WriteContext& ctx, const std::string& user_id,
+                             std::int64_t id, const char* action, Change change);
+
+  storage::Database& db_;
+  cache::Cache& cache_;
+  const Clock& clock_;
+};
+
+// Checks a title: 1–500 bytes of valid UTF-8, not only white space, no control characters.
+Result<void> ValidateTitle(const std::string& title, const std::string& field);
+
+}  // namespace analytics::tasks

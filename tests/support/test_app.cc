@@ -1,0 +1,41 @@
+#include "support/test_app.h"
+
+#include <gtest/gtest.h>
+
+#include "base/check.h"
+
+namespace analytics::test {
+
+TestApp::TestApp(const std::function<void(config::Config&)>& tweak, const Clock* clock) {
+  config_.database.url = "sqlite:///" + dir_.File("analytics.db");
+  config_.cache.url = "memory";
+  config_.server.port = 0;
+  config_.server.workers = 4;
+  config_.auth.admin_token = kAdminToken;
+  config_.logging.dir = dir_.File("log");
+  config_.jobs.log_dir = dir_.File("log/jobs");
+  config_.rate_limit.enabled = false;
+  if (tweak) tweak(config_);
+  auto app = app::App::Build(config_, clock);
+  ANALYTICS_CHECK(app.ok()) << "TestApp: " << app.error().message;
+  app_ = std::move(*app);
+  auto server = app_->StartServer();
+  ANALYTICS_CHECK(server.ok()) << "TestApp: " << server.error().message;
+  server_ = std::move(*server);
+}
+
+TestApp::~TestApp() {
+  if (server_) server_->Stop();
+}
+
+std::string TestApp::CreateUser(const std::string& id) {
+  auto issued = app_->users().Create(id);
+  ANALYTICS_CHECK(issued.ok()) << "CreateUser: " << issued.error().message;
+  return issued->token;
+}
+
+std::pair<std::string, std::string> TestApp::Auth(const std::string& token) {
+  return {"Authorization", "Bearer " + token};
+}
+
+}  // namespace analytics::test
