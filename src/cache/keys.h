@@ -17,8 +17,8 @@ inline constexpr std::array<std::string_view, 5> kStatNames = {
 
 bool IsStatName(std::string_view name);
 
-std::string OverviewKey(std::string_view user_id);                         // analytics:overview:u
-std::string StatKey(std::string_view stat, std::string_view user_id);      // analytics:{stat}:u
-std::string GenerationKey(std::string_view user_id);                       // analytics:gen:u
+std::string OverviewKey(std::string_view user_id);                     // analytics:overview:u
+std::string StatKey(std::string_view stat, std::string_view user_id);  // analytics:{stat}:u
+std::string GenerationKey(std::string_view user_id);                   // analytics:gen:u
 
 }  // namespace analytics::cache

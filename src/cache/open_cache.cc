@@ -1,1 +1,20 @@
-// placeholder: being written
+// The only file that names every cache implementation; only app/ calls it.
+#include "cache/open_cache.h"
+
+#include "cache/memory_cache.h"
+
+namespace analytics::cache {
+
+Result<std::unique_ptr<Cache>> OpenCache(const config::CacheOptions& options, const Clock& clock) {
+  if (options.url == "memory") {
+    return std::unique_ptr<Cache>(std::make_unique<MemoryCache>(options, clock));
+  }
+  if (options.url.starts_with("redis://")) {
+    return Unavailable("Redis support is not built yet");
+  }
+  return InvalidArgument(
+      "cache.url",
+      "cache.url must be \"memory\" or redis://host:port/N, got \"" + options.url + "\"");
+}
+
+}  // namespace analytics::cache

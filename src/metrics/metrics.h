@@ -46,11 +46,15 @@ class Metrics {
   // analytics_export_requests_total{format}
   void CountExport(std::string_view format);
 
-  // Adds a source read at every scrape.
+  // Adds a source read at every scrape (without any Metrics lock held). Its
+  // samples are grouped by name under one # HELP/# TYPE taken from the first;
+  // samples with an invalid name, or a name this class already exports, are
+  // skipped so the exposition stays valid.
   void AddSource(SampleSource source);
 
   // The Prometheus text exposition (format 0.0.4), including process metrics
-  // (process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds,
+  // (process_cpu_seconds_total, process_resident_memory_bytes,
+  // process_virtual_memory_bytes, process_open_fds, process_max_fds,
   // process_start_time_seconds).
   std::string Render() const;
 
