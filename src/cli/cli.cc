@@ -81,7 +81,7 @@ int Serve(const Globals& g, int port, int workers, bool demo, const app::DemoOpt
   if (port >= 0) config->server.port = port;
   if (workers > 0) config->server.workers = workers;
   if (demo && config->auth.admin_token.empty()) config->auth.admin_token = users::NewToken();
-  auto logs = logging::Setup(config->logging);
+  auto logs = logging::Setup(config->logging, config->jobs.log_dir);
   if (!logs.ok()) return Fail(logs.error(), kExitUnavailable);
   int code = kExitOk;
   auto app = BuildApp(*config, code);

@@ -94,7 +94,6 @@ Result<Task> TaskService::Build(const model::Caller& caller, const std::string& 
   if (t.created_at > now + kFutureSlack) {
     return InvalidArgument(prefix + "created_at", "created_at must not be in the future");
   }
-  t.updated_at = std::max(now, t.created_at);
   if (t.status == TaskStatus::kDone) {
     t.completed_at = in.completed_at.value_or(std::max(now, t.created_at));
     if (*t.completed_at < t.created_at) {
@@ -104,6 +103,8 @@ Result<Task> TaskService::Build(const model::Caller& caller, const std::string& 
       return InvalidArgument(prefix + "completed_at", "completed_at must not be in the future");
     }
   }
+  // An import's history ends at its last event; a new task was last updated now.
+  t.updated_at = in.created_at ? t.completed_at.value_or(t.created_at) : std::max(now, t.created_at);
   return t;
 }
 
