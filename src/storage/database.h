@@ -81,5 +81,8 @@ class Database {
 // Applies the dialect's migrations not yet recorded in schema_migrations, each
 // in its own transaction. Applying twice is a no-op. Returns how many ran.
 Result<int> Migrate(Database& db);
+// The same with an explicit list (tests, tools); `migrations` may be in any
+// order. REQUIRES: versions are distinct.
+Result<int> Migrate(Database& db, const std::vector<Migration>& migrations);
 
 }  // namespace analytics::storage
