@@ -19,15 +19,15 @@ run: build
 	./$(BUILD_DIR)/src/analytics demo
 
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	bash scripts/run-tests.sh $(BUILD_DIR) $(CTEST_ARGS)
 
 $(ASAN_DIR)/build.ninja:
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DANALYTICS_SANITIZE=ON
 
 asan-test: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
-	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  bash scripts/run-tests.sh $(ASAN_DIR) $(CTEST_ARGS)
 
 format:
 	find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -10,7 +10,8 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   libhowardhinnant-date-dev libssl-dev libzstd-dev zlib1g-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  curl ca-certificates
+  postgresql-15 postgresql-client-15 redis-server redis-tools
+  curl ca-certificates procps
 )
 
 missing=()

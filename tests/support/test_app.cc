@@ -6,9 +6,14 @@
 
 namespace analytics::test {
 
-TestApp::TestApp(const std::function<void(config::Config&)>& tweak, const Clock* clock) {
-  config_.database.url = "sqlite:///" + dir_.File("analytics.db");
-  config_.cache.url = "memory";
+TestApp::TestApp(const std::function<void(config::Config&)>& tweak, const Clock* clock)
+    : TestApp(Backend::kSqliteMemory, tweak, clock) {}
+
+TestApp::TestApp(Backend backend, const std::function<void(config::Config&)>& tweak,
+                 const Clock* clock)
+    : lease_(std::make_unique<BackendLease>(backend, dir_)) {
+  config_.database.url = lease_->database_url();
+  config_.cache.url = lease_->cache_url();
   config_.server.port = 0;
   config_.server.workers = 4;
   config_.auth.admin_token = kAdminToken;

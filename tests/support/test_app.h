@@ -9,6 +9,7 @@
 #include "app/app.h"
 #include "base/clock.h"
 #include "config/config.h"
+#include "support/backends.h"
 #include "support/temp_dir.h"
 
 namespace analytics::test {
@@ -21,6 +22,9 @@ class TestApp {
   // `tweak` may change the config before the app is built (rate limits, TTLs…).
   explicit TestApp(const std::function<void(config::Config&)>& tweak = {},
                    const Clock* clock = nullptr);
+  // The same on `backend` (a leased PostgreSQL database and Redis db for PostgresRedis).
+  TestApp(Backend backend, const std::function<void(config::Config&)>& tweak = {},
+          const Clock* clock = nullptr);
   ~TestApp();
 
   int port() const { return server_->port(); }
@@ -34,6 +38,7 @@ class TestApp {
 
  private:
   TempDir dir_;
+  std::unique_ptr<BackendLease> lease_;
   config::Config config_;
   std::unique_ptr<app::App> app_;
   std::unique_ptr<http::Server> server_;
