@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -14,15 +15,17 @@
 namespace analytics::config {
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";  // server.host
-  int port = 8080;                 // server.port; flag --port
-  int workers = 4;                 // server.workers; env WORKERS; flag --workers
-  int io_threads = 1;              // server.io_threads: threads doing socket I/O only
+  std::string host = "127.0.0.1";      // server.host
+  int port = 8080;                     // server.port; flag --port
+  int workers = 4;                     // server.workers; env WORKERS; flag --workers
+  int io_threads = 1;                  // server.io_threads: threads doing socket I/O only
   bool metrics_require_admin = false;  // server.metrics_require_admin
+
+  bool operator==(const ServerOptions&) const = default;
 };
 
 struct DatabaseOptions {
-  std::string url = "sqlite:///./var/analytics.db";  // database.url; env DATABASE_URL
+  std::string url = "sqlite:///./var/analytics.db";   // database.url; env DATABASE_URL
   int pool_size = 20;                                 // database.pool_size
   int max_overflow = 10;                              // database.max_overflow
   bool pool_pre_ping = true;                          // database.pool_pre_ping
@@ -30,23 +33,31 @@ struct DatabaseOptions {
   std::chrono::milliseconds statement_timeout{5000};  // database.statement_timeout_ms
   std::chrono::milliseconds pool_timeout{2000};       // database.pool_timeout_ms
   std::vector<std::string> replica_urls;              // database.replica_urls
+
+  bool operator==(const DatabaseOptions&) const = default;
 };
 
 struct CacheOptions {
-  std::string url = "memory";                // cache.url; env REDIS_URL; "memory" or redis://host:port/N
+  std::string url = "memory";  // cache.url; env REDIS_URL; "memory" or redis://host:port/N
   std::chrono::seconds ttl_overview{300};    // cache.ttl_overview; 0 = do not cache
   std::chrono::seconds ttl_metrics{300};     // cache.ttl_metrics; 0 = do not cache
   std::size_t memory_max_entries = 100'000;  // cache.memory_max_entries: in-process LRU bound
+
+  bool operator==(const CacheOptions&) const = default;
 };
 
 struct AuthOptions {
   std::string admin_token;  // auth.admin_token; env ANALYTICS_ADMIN_TOKEN; empty = no admin token
+
+  bool operator==(const AuthOptions&) const = default;
 };
 
 struct RateLimitOptions {
   bool enabled = true;              // rate_limit.enabled
   double requests_per_second = 50;  // rate_limit.requests_per_second
   double burst = 100;               // rate_limit.burst
+
+  bool operator==(const RateLimitOptions&) const = default;
 };
 
 struct LimitOptions {
@@ -55,48 +66,63 @@ struct LimitOptions {
   std::size_t max_header_bytes = 16 << 10;      // limits.max_header_bytes
   std::chrono::seconds idle_timeout{60};        // limits.idle_timeout_s
   std::chrono::seconds request_timeout{30};     // limits.request_timeout_s
+
+  bool operator==(const LimitOptions&) const = default;
 };
 
 struct LoggingOptions {
-  std::string dir = "./var/log";  // logging.dir
-  std::string level = "info";     // logging.level: trace, debug, info, warn, error
+  std::string dir = "./var/log";          // logging.dir
+  std::string level = "info";             // logging.level: trace, debug, info, warn, error
   std::size_t max_file_bytes = 50 << 20;  // logging.max_file_bytes: rotate past this size
   int max_files = 5;                      // logging.max_files: rotated files kept
+
+  bool operator==(const LoggingOptions&) const = default;
 };
 
 struct JobOptions {
-  bool scheduler_enabled = true;             // jobs.scheduler_enabled
-  std::string log_dir = "./var/log/jobs";    // jobs.log_dir
+  bool scheduler_enabled = true;           // jobs.scheduler_enabled
+  std::string log_dir = "./var/log/jobs";  // jobs.log_dir
   std::map<std::string, std::string> schedules = {
       {"daily_aggregation", "30 0 * * *"}, {"cache_warming", "0 */6 * * *"},
       {"refresh_views", "0 18 * * *"},     {"maintenance", "0 2 * * 0"},
       {"archive", "0 2 1-7 * 0"},          {"backup", "0 3 * * *"},
   };  // jobs.schedules.<job>: cron, 5 fields, UTC
+
+  bool operator==(const JobOptions&) const = default;
 };
 
 struct CacheWarmingOptions {
   int active_user_threshold_days = 7;  // cache_warming.active_user_threshold_days
   int batch_size = 10;                 // cache_warming.batch_size
   int top_users = 1000;                // cache_warming.top_users
+  // cache_warming.metrics_to_cache: any of these five stat names (SPEC §3)
   std::vector<std::string> metrics_to_cache = {"task_totals", "completion_rate",
                                                "priority_distribution", "status_distribution",
                                                "productivity_score"};
+
+  bool operator==(const CacheWarmingOptions&) const = default;
 };
 
 struct ArchiveOptions {
   int retention_years = 2;  // archive.retention_years
+
+  bool operator==(const ArchiveOptions&) const = default;
 };
 
 struct BackupOptions {
   std::string dir = "./var/backups";  // backup.dir
   int retention_days = 30;            // backup.retention_days
   std::string upload_command;         // backup.upload_command
+
+  bool operator==(const BackupOptions&) const = default;
 };
 
 struct AlertOptions {
-  std::string rules_file;                     // alerts.rules_file
-  int sample_interval_s = 15;                 // alerts.sample_interval_s
+  std::string rules_file;                      // alerts.rules_file
+  int sample_interval_s = 15;                  // alerts.sample_interval_s
   std::map<std::string, std::string> targets;  // alerts.targets: action name -> URL or command
+
+  bool operator==(const AlertOptions&) const = default;
 };
 
 struct Config {
@@ -112,6 +138,8 @@ struct Config {
   ArchiveOptions archive;
   BackupOptions backup;
   AlertOptions alerts;
+
+  bool operator==(const Config&) const = default;
 };
 
 // Where the configuration came from, for the start-up log line.
@@ -138,5 +166,17 @@ Result<Config> ParseYaml(const std::string& yaml_text);
 
 // Checks every value's range; the error names the key path.
 Result<void> Validate(const Config& config);
+
+// The effective configuration as YAML in the layout of config/config.example.yml
+// (every key, section by section), for the start-up log and `config show`.
+// Secrets are redacted: a non-empty auth.admin_token becomes "***", and so does
+// the password of every URL (see RedactUrl). ParseYaml(Describe(c)) == c when
+// `c` holds no secrets.
+std::string Describe(const Config& config);
+
+// `url` with the password replaced by "***": in the userinfo
+// ("postgresql://app:***@db/x", "redis://:***@cache:6379/0") and in a
+// "password=" query parameter. Anything that is not a URL comes back unchanged.
+std::string RedactUrl(std::string_view url);
 
 }  // namespace analytics::config
