@@ -24,6 +24,8 @@ class Request {
   std::string body;
   std::string remote_address;
   std::string request_id;  // set by the RequestId middleware
+  std::string route;       // the matched route pattern, for metrics labels (set by api/)
+  std::string user;        // who the caller is, for the access log (set by api/)
   int version = 11;        // 10 or 11
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
@@ -41,5 +43,10 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::
 
 // Decodes %XX escapes (and, when `plus_is_space`, '+'). nullopt on a bad escape.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+
+// True for a client-supplied X-Request-Id we echo: 1-128 chars of [A-Za-z0-9._:-].
+bool IsSaneRequestId(std::string_view id);
+// A fresh random request id (32 lower-case hex digits). Thread-safe.
+std::string NewRequestId();
 
 }  // namespace analytics::http

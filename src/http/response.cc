@@ -1,1 +1,279 @@
-// placeholder: being written
+#include "http/response.h"
+
+#include <cstdint>
+
+namespace analytics::http {
+namespace {
+
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
+constexpr std::string_view kProblemTypeBase = "https://analytics.example/problems/";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// Length of the well-formed UTF-8 sequence starting at text[i], or 0 when it
+// is not one (overlong forms, surrogates and code points past U+10FFFF count
+// as malformed, per RFC 3629).
+std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  std::size_t length = 0;
+  unsigned char min_second = 0x80, max_second = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) min_second = 0xA0;  // overlong
+    if (lead == 0xED) max_second = 0x9F;  // surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) min_second = 0x90;  // overlong
+    if (lead == 0xF4) max_second = 0x8F;  // past U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < min_second || byte(i + 1) > max_second) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return length;
+}
+
+// The slug of the problem type URI; empty means "about:blank".
+std::string_view ProblemSlug(int status) {
+  switch (status) {
+    case status::kBadRequest:
+      return "invalid-request";
+    case status::kUnauthorized:
+      return "unauthenticated";
+    case status::kForbidden:
+      return "permission-denied";
+    case status::kNotFound:
+      return "not-found";
+    case status::kMethodNotAllowed:
+      return "method-not-allowed";
+    case status::kRequestTimeout:
+      return "request-timeout";
+    case status::kConflict:
+      return "conflict";
+    case status::kPayloadTooLarge:
+      return "payload-too-large";
+    case status::kUnsupportedMediaType:
+      return "unsupported-media-type";
+    case status::kUnprocessable:
+      return "unprocessable";
+    case status::kTooManyRequests:
+      return "rate-limited";
+    case status::kHeaderFieldsTooLarge:
+      return "headers-too-large";
+    case status::kInternal:
+      return "internal";
+    case status::kUnavailable:
+      return "unavailable";
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+void Response::SetHeader(std::string name, std::string value) {
+  for (auto& [key, existing] : headers) {
+    if (EqualsIgnoreCase(key, name)) {
+      existing = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::move(name), std::move(value));
+}
+
+std::string_view Response::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) return value;
+  }
+  return {};
+}
+
+Response JsonResponse(int status, std::string json_body) {
+  Response response;
+  response.status = status;
+  response.content_type = "application/json";
+  response.body = std::move(json_body);
+  return response;
+}
+
+Response ProblemResponse(int status, std::string_view detail, std::string_view field) {
+  const std::string_view title = ReasonPhrase(status);
+  const std::string_view slug = ProblemSlug(status);
+  std::string type =
+      slug.empty() ? "about:blank" : std::string(kProblemTypeBase) + std::string(slug);
+
+  std::string body = "{\"type\":" + JsonString(type) + ",\"title\":" + JsonString(title) +
+                     ",\"status\":" + std::to_string(status) +
+                     ",\"detail\":" + JsonString(detail.empty() ? title : detail);
+  if (!field.empty()) body += ",\"field\":" + JsonString(field);
+  body += '}';
+
+  Response response = JsonResponse(status, std::move(body));
+  response.content_type = "application/problem+json";
+  return response;
+}
+
+Response ProblemResponse(const Error& error) {
+  Response response = ProblemResponse(StatusFor(error.code), error.message, error.field);
+  if (error.code == ErrorCode::kUnauthenticated) response.SetHeader("WWW-Authenticate", "Bearer");
+  return response;
+}
+
+int StatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return status::kBadRequest;
+    case ErrorCode::kUnauthenticated:
+      return status::kUnauthorized;
+    case ErrorCode::kPermissionDenied:
+      return status::kForbidden;
+    case ErrorCode::kNotFound:
+      return status::kNotFound;
+    case ErrorCode::kConflict:
+      return status::kConflict;
+    case ErrorCode::kUnprocessable:
+      return status::kUnprocessable;
+    case ErrorCode::kRateLimited:
+      return status::kTooManyRequests;
+    case ErrorCode::kUnavailable:
+      return status::kUnavailable;
+    case ErrorCode::kInternal:
+      break;
+  }
+  return status::kInternal;
+}
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 411:
+      return "Length Required";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Unknown";
+  }
+}
+
+std::string JsonString(std::string_view text) {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('"');
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      const std::size_t length = Utf8SequenceLength(text, i);
+      if (length == 0) {
+        out += kReplacementCharacter;
+        ++i;
+      } else {
+        out.append(text.substr(i, length));
+        i += length;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xF]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace analytics::http

@@ -16,9 +16,9 @@ namespace status {
 inline constexpr int kOk = 200, kCreated = 201, kNoContent = 204, kBadRequest = 400,
                      kUnauthorized = 401, kForbidden = 403, kNotFound = 404,
                      kMethodNotAllowed = 405, kRequestTimeout = 408, kConflict = 409,
-                     kPayloadTooLarge = 413, kUnsupportedMediaType = 415,
-                     kUnprocessable = 422, kTooManyRequests = 429,
-                     kHeaderFieldsTooLarge = 431, kInternal = 500, kUnavailable = 503;
+                     kPayloadTooLarge = 413, kUnsupportedMediaType = 415, kUnprocessable = 422,
+                     kTooManyRequests = 429, kHeaderFieldsTooLarge = 431, kInternal = 500,
+                     kUnavailable = 503;
 }
 
 // Produces the next piece of a streamed body into `out` (cleared by the
@@ -33,7 +33,7 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  ChunkSource stream;  // when set, `body` is ignored and the body is sent chunked
+  ChunkSource stream;    // when set, `body` is ignored and the body is sent chunked
   std::string log_note;  // appended to the access-log line (e.g. "RateLimitExceeded")
 
   void SetHeader(std::string name, std::string value);
@@ -46,5 +46,10 @@ Response ProblemResponse(int status, std::string_view detail, std::string_view f
 // Maps each ErrorCode to one status (the only such mapping).
 Response ProblemResponse(const Error& error);
 int StatusFor(ErrorCode code);
+// The standard reason phrase ("Not Found"), or "Unknown" for a status we do not use.
+std::string_view ReasonPhrase(int status);
+// `text` as a quoted JSON string: quotes, backslashes and control characters
+// escaped, invalid UTF-8 replaced by U+FFFD.
+std::string JsonString(std::string_view text);
 
 }  // namespace analytics::http

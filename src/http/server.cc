@@ -1,1 +1,708 @@
-// placeholder: being written
+// The only file that includes Boost.Beast/Asio. One Session per connection
+// runs on its own strand; handlers and stream sources run on the worker pool
+// and hand their result back to the strand with asio::post.
+#include "http/server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace analytics::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::size_t kReadChunkBytes = 4096;
+// After an error answer the client may still be sending a body we refused;
+// closing with unread data would reset the connection and could destroy our
+// answer in flight, so we read and discard for a while first.
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::size_t kMaxLingerBytes = 1 << 20;
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+constexpr std::chrono::seconds kStopDrainTimeout{5};
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// What every connection shares. Owned by Server::State, which outlives all
+// session activity (Stop joins every thread before State goes away).
+struct Context {
+  ServerOptions options;
+  Handler handler;
+  CompletionObserver observer;
+  asio::thread_pool* workers = nullptr;
+  std::chrono::seconds write_timeout{0};
+};
+
+Method ToMethod(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
+  }
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
+
+// Header names or values with CR, LF or NUL would let a handler's (possibly
+// user-derived) value inject headers; such headers are dropped.
+bool IsUnsafeHeaderText(std::string_view text) {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+std::string ToLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string RemoteAddress(const tcp::socket& socket) {
+  beast::error_code ec;
+  const tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return {};
+  asio::ip::address address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address.to_string();
+}
+
+// The path part of a request target: origin-form "/a?b", absolute-form
+// "http://host/a?b" (proxies), or "*".
+std::string_view PathOfTarget(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  if (const std::size_t scheme = target.find("://");
+      scheme != std::string_view::npos && !target.empty() && target.front() != '/') {
+    const std::size_t slash = target.find('/', scheme + 3);
+    return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  }
+  return target;
+}
+
+Result<bool> CallSource(const ChunkSource& source, std::string& out) {
+  // Part of the per-request catch-all: a throwing stream source is a failed response.
+  try {
+    return source(out);
+  } catch (const std::exception& e) {
+    return Internal(std::string("stream source threw: ") + e.what());
+  } catch (...) {
+    return Internal("stream source threw a non-exception");
+  }
+}
+
+// One connection. Every member is touched only on the connection's strand,
+// except while a worker runs the handler or the stream source: then the strand
+// starts no I/O for this exchange, and asio::post orders the hand-offs.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const Context& context)
+      : context_(context),
+        remote_address_(RemoteAddress(socket)),
+        stream_(std::move(socket)),
+        timer_(stream_.get_executor()) {
+    beast::error_code ignored;
+    stream_.socket().set_option(tcp::no_delay(true), ignored);
+  }
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadIdle(); });
+  }
+
+  // Thread-safe: closes the connection on its strand.
+  void Close() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->CloseNow(); });
+  }
+
+ private:
+  struct StreamHead {
+    bhttp::response<bhttp::empty_body> message;
+    bhttp::response_serializer<bhttp::empty_body> serializer{message};
+  };
+
+  // --- Reading -------------------------------------------------------------
+
+  void ReadIdle() {
+    if (closed_) return;
+    if (buffer_.size() > 0) {  // a pipelined request is already here
+      ReadRequest();
+      return;
+    }
+    ArmTimer(context_.options.limits.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->DisarmTimer();
+                              if (ec) return self->CloseNow();  // idle timeout or client left
+                              self->buffer_.commit(n);
+                              self->ReadRequest();
+                            });
+  }
+
+  void ReadRequest() {
+    started_ = SteadyClock::now();
+    request_ = Request{};
+    request_.remote_address = remote_address_;
+    response_ = Response{};
+    body_bytes_ = 0;
+    close_after_ = false;
+    notified_ = false;
+    chunked_ = false;
+    stream_head_.reset();
+
+    const ServerLimits& limits = context_.options.limits;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    // The path decides the real limit, but beast rejects a too-large
+    // Content-Length while parsing the header, so start with the larger one.
+    body_limit_ = std::max(limits.max_body_bytes, limits.max_large_body_bytes);
+    parser_->body_limit(body_limit_);
+
+    // Slowloris protection: header and body together must arrive in time.
+    ArmTimer(limits.request_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    const ServerLimits& limits = context_.options.limits;
+    const auto& message = parser_->get();
+    const std::string_view raw_path = PathOfTarget(message.target());
+    const std::string path = PercentDecode(raw_path, false).value_or(std::string(raw_path));
+    const bool large =
+        !limits.large_body_path_suffix.empty() && path.ends_with(limits.large_body_path_suffix);
+    const std::size_t limit = large ? limits.max_large_body_bytes : limits.max_body_bytes;
+    if (parser_->content_length() && *parser_->content_length() > limit) {
+      return ErrorAnswer(status::kPayloadTooLarge, BodyLimitDetail(limit));
+    }
+    body_limit_ = limit;
+    parser_->body_limit(body_limit_);
+
+    if (message.version() == 11 &&
+        EqualsIgnoreCase(message[bhttp::field::expect], "100-continue")) {
+      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          if (ec) return self->CloseNow();
+                          self->ReadBody();
+                        });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->DisarmTimer();
+                        if (ec) return self->OnReadError(ec);
+                        self->Dispatch();
+                      });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    DisarmTimer();
+    if (closed_) return;
+    const ServerLimits& limits = context_.options.limits;
+    if (timed_out_) {
+      return ErrorAnswer(
+          status::kRequestTimeout,
+          "request not received within " + std::to_string(limits.request_timeout.count()) + " s");
+    }
+    if (ec == bhttp::error::header_limit) {
+      return ErrorAnswer(
+          status::kHeaderFieldsTooLarge,
+          "header section exceeds " + std::to_string(limits.max_header_bytes) + " bytes");
+    }
+    if (ec == bhttp::error::body_limit) {
+      return ErrorAnswer(status::kPayloadTooLarge, BodyLimitDetail(body_limit_));
+    }
+    const bool client_left = ec == bhttp::error::end_of_stream ||
+                             ec == bhttp::error::partial_message || ec == asio::error::eof;
+    if (!client_left &&
+        ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
+      return ErrorAnswer(status::kBadRequest, "malformed HTTP request: " + ec.message());
+    }
+    CloseNow();
+  }
+
+  // --- Dispatch ------------------------------------------------------------
+
+  void Dispatch() {
+    bhttp::request<bhttp::string_body> message = parser_->release();
+    parser_.reset();
+    FillRequestHead(message);
+    request_.body = std::move(message.body());
+    close_after_ = !message.keep_alive();
+
+    const std::string_view target = request_.target;
+    const std::size_t question = target.find('?');
+    std::optional<std::string> path = PercentDecode(PathOfTarget(target), false);
+    if (!path || path->find('\0') != std::string::npos) {
+      response_ = ProblemResponse(status::kBadRequest, "bad percent-encoding in path", "path");
+      return Respond();
+    }
+    request_.path = std::move(*path);
+    if (question != std::string_view::npos) {
+      auto query = ParseQuery(target.substr(question + 1));
+      const bool has_nul = query && std::any_of(query->begin(), query->end(), [](const auto& kv) {
+                             return kv.first.find('\0') != std::string::npos ||
+                                    kv.second.find('\0') != std::string::npos;
+                           });
+      if (!query || has_nul) {
+        response_ = ProblemResponse(status::kBadRequest, "bad percent-encoding in query", "query");
+        return Respond();
+      }
+      request_.query = std::move(*query);
+    }
+    asio::post(*context_.workers, [self = shared_from_this()] { self->RunHandler(); });
+  }
+
+  // Method, target, version, headers and request id; for a request that
+  // failed to parse these may be partly empty.
+  template <class Message>
+  void FillRequestHead(const Message& message) {
+    request_.method = ToMethod(message.method());
+    request_.method_text = std::string(message.method_string());
+    request_.target = std::string(message.target());
+    request_.version = message.version() == 10 ? 10 : 11;
+    request_.headers.clear();
+    for (const auto& field : message) {
+      request_.headers.emplace_back(ToLower(field.name_string()), std::string(field.value()));
+    }
+    const std::string_view client_id = request_.Header("x-request-id");
+    request_.request_id = IsSaneRequestId(client_id) ? std::string(client_id) : NewRequestId();
+  }
+
+  // Runs on a worker thread.
+  void RunHandler() {
+    Response response;
+    // The per-request catch-all (STYLE: one in http/): anything escaping the
+    // handler becomes a 500; the cause goes to the access log via log_note.
+    try {
+      response = context_.handler(request_);
+    } catch (const std::exception& e) {
+      response = ProblemResponse(status::kInternal, "internal error");
+      response.log_note = std::string("unhandled exception: ") + e.what();
+    } catch (...) {
+      response = ProblemResponse(status::kInternal, "internal error");
+      response.log_note = "unhandled non-exception throw";
+    }
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), response = std::move(response)]() mutable {
+                 self->response_ = std::move(response);
+                 self->Respond();
+               });
+  }
+
+  void ErrorAnswer(int status, std::string detail) {
+    DisarmTimer();
+    if (parser_) FillRequestHead(parser_->get());
+    if (request_.request_id.empty()) request_.request_id = NewRequestId();
+    response_ = ProblemResponse(status, detail);
+    close_after_ = true;
+    Respond();
+  }
+
+  static std::string BodyLimitDetail(std::size_t limit) {
+    return "request body exceeds " + std::to_string(limit) + " bytes";
+  }
+
+  // --- Writing -------------------------------------------------------------
+
+  void Respond() {
+    if (closed_) return;  // Stop() closed us while the handler ran
+    if (EqualsIgnoreCase(response_.Header("connection"), "close")) close_after_ = true;
+    if (response_.status < 100 || response_.status > 999) {
+      response_ = ProblemResponse(status::kInternal, "handler returned an invalid status");
+    }
+    if (response_.stream) return NextChunk();
+    WriteWhole();
+  }
+
+  template <class Body>
+  void FillHeader(bhttp::response<Body>& message, bool with_content_type) {
+    message.version(request_.version);
+    message.result(static_cast<unsigned>(response_.status));
+    message.reason(ReasonPhrase(response_.status));
+    message.set(bhttp::field::server, "analytics");
+    if (with_content_type && !response_.content_type.empty() &&
+        !IsUnsafeHeaderText(response_.content_type)) {
+      message.set(bhttp::field::content_type, response_.content_type);
+    }
+    for (const auto& [name, value] : response_.headers) {
+      if (name.empty() || IsUnsafeHeaderText(name) || IsUnsafeHeaderText(value) ||
+          EqualsIgnoreCase(name, "connection") || EqualsIgnoreCase(name, "content-length") ||
+          EqualsIgnoreCase(name, "transfer-encoding") || EqualsIgnoreCase(name, "x-request-id")) {
+        continue;
+      }
+      message.insert(name, value);
+    }
+    message.set("X-Request-Id", request_.request_id);
+    message.keep_alive(!close_after_);
+  }
+
+  void WriteWhole() {
+    const int status = response_.status;
+    const bool bodiless_status = status < 200 || status == 204 || status == 304;
+    stream_.expires_after(context_.write_timeout);
+    if (bodiless_status || request_.method == Method::kHead) {
+      auto message = std::make_shared<bhttp::response<bhttp::empty_body>>();
+      FillHeader(*message, !bodiless_status);
+      if (!bodiless_status) message->content_length(response_.body.size());
+      bhttp::async_write(stream_, *message,
+                         [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+                           self->OnWritten(ec);
+                         });
+      return;
+    }
+    auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
+    FillHeader(*message, true);
+    message->body() = std::move(response_.body);
+    message->prepare_payload();
+    body_bytes_ = message->body().size();
+    bhttp::async_write(stream_, *message,
+                       [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+                         // Hand the body back so the observer sees the response as built.
+                         self->response_.body = std::move(message->body());
+                         self->OnWritten(ec);
+                       });
+  }
+
+  void OnWritten(beast::error_code ec) {
+    stream_.expires_never();
+    Notify();
+    if (ec) return CloseNow();
+    if (close_after_) return LingerAndClose();
+    ReadIdle();
+  }
+
+  void Notify() {
+    if (notified_ || !context_.observer) return;
+    notified_ = true;
+    context_.observer(request_, response_, body_bytes_, SteadyClock::now() - started_);
+  }
+
+  // --- Streamed bodies: one chunk in flight, so memory stays flat ----------
+
+  void NextChunk() {
+    if (request_.method == Method::kHead) return WriteStreamHead(/*more=*/false);
+    asio::post(*context_.workers, [self = shared_from_this()] {
+      self->chunk_.clear();
+      Result<bool> more = CallSource(self->response_.stream, self->chunk_);
+      asio::post(self->stream_.get_executor(),
+                 [self, more = std::move(more)] { self->OnChunk(more); });
+    });
+  }
+
+  void OnChunk(const Result<bool>& more) {
+    if (closed_) return;
+    if (!more.ok()) {
+      if (!stream_head_) {  // nothing sent yet: a proper error answer is still possible
+        response_ = ProblemResponse(more.error());
+        response_.log_note = "stream failed: " + more.error().message;
+        return WriteWhole();
+      }
+      // No final chunk: the client sees a truncated body, never a complete one.
+      response_.log_note = "stream failed: " + more.error().message;
+      Notify();
+      return CloseNow();
+    }
+    if (!stream_head_) return WriteStreamHead(*more);
+    WriteChunk(*more);
+  }
+
+  void WriteStreamHead(bool more) {
+    stream_head_ = std::make_unique<StreamHead>();
+    // HTTP/1.0 has no chunked encoding: the end of the body is the end of the connection.
+    chunked_ = request_.version == 11;
+    if (!chunked_) close_after_ = true;
+    FillHeader(stream_head_->message, true);
+    stream_head_->message.chunked(chunked_);
+    stream_.expires_after(context_.write_timeout);
+    bhttp::async_write_header(stream_, stream_head_->serializer,
+                              [self = shared_from_this(), more](beast::error_code ec, std::size_t) {
+                                if (ec || self->request_.method == Method::kHead) {
+                                  return self->OnWritten(ec);
+                                }
+                                self->WriteChunk(more);
+                              });
+  }
+
+  void WriteChunk(bool more) {
+    if (chunk_.empty()) return more ? NextChunk() : WriteLastChunk();
+    body_bytes_ += chunk_.size();
+    auto on_written = [self = shared_from_this(), more](beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->Notify();
+        return self->CloseNow();
+      }
+      more ? self->NextChunk() : self->WriteLastChunk();
+    };
+    stream_.expires_after(context_.write_timeout);
+    if (chunked_) {
+      asio::async_write(stream_, bhttp::make_chunk(asio::buffer(chunk_)), std::move(on_written));
+    } else {
+      asio::async_write(stream_, asio::buffer(chunk_), std::move(on_written));
+    }
+  }
+
+  void WriteLastChunk() {
+    if (!chunked_) return OnWritten({});
+    stream_.expires_after(context_.write_timeout);
+    asio::async_write(
+        stream_, bhttp::make_chunk_last(),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWritten(ec); });
+  }
+
+  // --- Closing and timers --------------------------------------------------
+
+  void LingerAndClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    buffer_.consume(buffer_.size());
+    linger_bytes_ = 0;
+    ArmTimer(kLingerTimeout);
+    Drain();
+  }
+
+  void Drain() {
+    stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->linger_bytes_ += n;
+                              if (ec || self->linger_bytes_ > kMaxLingerBytes) {
+                                return self->CloseNow();
+                              }
+                              self->Drain();
+                            });
+  }
+
+  void CloseNow() {
+    if (closed_) return;
+    closed_ = true;
+    DisarmTimer();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  // Our own timer rather than tcp_stream's expiry, so a timed-out request can
+  // still be answered with 408 instead of having its socket closed under it.
+  template <class Duration>
+  void ArmTimer(Duration duration) {
+    if (closed_) return;
+    ++timer_generation_;
+    timed_out_ = false;
+    timer_.expires_after(duration);
+    timer_.async_wait(
+        [self = shared_from_this(), generation = timer_generation_](beast::error_code ec) {
+          if (ec || generation != self->timer_generation_) return;
+          self->timed_out_ = true;
+          beast::error_code ignored;
+          self->stream_.socket().cancel(ignored);
+        });
+  }
+
+  void DisarmTimer() {
+    ++timer_generation_;
+    timer_.cancel();
+  }
+
+  const Context& context_;
+  const std::string remote_address_;
+  beast::tcp_stream stream_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::uint64_t timer_generation_ = 0;
+  bool timed_out_ = false;
+  bool closed_ = false;
+  std::size_t linger_bytes_ = 0;
+  std::size_t body_limit_ = 0;
+
+  // The current exchange.
+  Request request_;
+  Response response_;
+  SteadyClock::time_point started_;
+  std::size_t body_bytes_ = 0;
+  bool close_after_ = false;
+  bool notified_ = false;
+  bool chunked_ = false;
+  std::string chunk_;
+  std::unique_ptr<StreamHead> stream_head_;
+};
+
+}  // namespace
+
+class Server::State {
+ public:
+  State(ServerOptions options, Handler handler, CompletionObserver observer)
+      : workers_(static_cast<std::size_t>(std::max(1, options.workers))) {
+    context_.write_timeout = std::max(options.limits.idle_timeout, options.limits.request_timeout);
+    context_.options = std::move(options);
+    context_.handler = std::move(handler);
+    context_.observer = std::move(observer);
+    context_.workers = &workers_;
+  }
+
+  Result<void> Start() {
+    const std::string address = context_.options.host + ":" + std::to_string(context_.options.port);
+    if (started_ || IsStopping()) return Unavailable("server on " + address + " already started");
+    beast::error_code ec;
+    tcp::resolver resolver(ioc_);
+    const auto endpoints =
+        resolver.resolve(context_.options.host, std::to_string(context_.options.port),
+                         tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || endpoints.empty()) {
+      return Unavailable("cannot resolve " + address + ": " + ec.message());
+    }
+    const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+      return Unavailable("cannot listen on " + address + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    started_ = true;
+
+    Accept();
+    const int io_threads = std::max(1, context_.options.io_threads);
+    running_io_threads_ = io_threads;
+    for (int i = 0; i < io_threads; ++i) {
+      io_threads_.emplace_back([this] {
+        ioc_.run();
+        std::lock_guard lock(mu_);
+        --running_io_threads_;
+        io_done_.notify_all();
+      });
+    }
+    return Ok();
+  }
+
+  int port() const { return port_; }
+
+  void Stop() {
+    std::vector<std::shared_ptr<Session>> open;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_ || !started_) {
+        stopping_ = true;
+        return;
+      }
+      stopping_ = true;
+      for (const auto& weak : sessions_) {
+        if (auto session = weak.lock()) open.push_back(std::move(session));
+      }
+      sessions_.clear();
+    }
+    asio::post(acceptor_.get_executor(), [this] {
+      beast::error_code ignored;
+      accept_retry_.cancel();
+      acceptor_.close(ignored);
+    });
+    for (const auto& session : open) session->Close();
+    open.clear();
+
+    // Running handlers finish (their answers go nowhere); queued ones are dropped.
+    workers_.stop();
+    workers_.join();
+
+    // With the acceptor and every socket closed the io_context runs out of
+    // work; the deadline only guards against a bug leaving an operation behind.
+    {
+      std::unique_lock lock(mu_);
+      io_done_.wait_for(lock, kStopDrainTimeout, [this] { return running_io_threads_ == 0; });
+    }
+    ioc_.stop();
+    for (std::thread& thread : io_threads_) thread.join();
+    io_threads_.clear();
+  }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(
+        asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+          if (ec == asio::error::operation_aborted) return;
+          if (ec) {  // e.g. out of file descriptors: back off instead of spinning
+            accept_retry_.expires_after(kAcceptRetryDelay);
+            accept_retry_.async_wait([this](beast::error_code wait_ec) {
+              if (!wait_ec && !IsStopping()) Accept();
+            });
+            return;
+          }
+          {
+            std::lock_guard lock(mu_);
+            if (stopping_) return;  // the socket closes as it goes out of scope
+            std::erase_if(sessions_, [](const std::weak_ptr<Session>& s) { return s.expired(); });
+            auto session = std::make_shared<Session>(std::move(socket), context_);
+            sessions_.push_back(session);
+            session->Start();
+          }
+          Accept();
+        });
+  }
+
+  bool IsStopping() {
+    std::lock_guard lock(mu_);
+    return stopping_;
+  }
+
+  // Declaration order is destruction order in reverse: the worker pool (whose
+  // queued tasks hold sessions) must die before the io_context their sockets use.
+  Context context_;
+  std::mutex mu_;
+  std::condition_variable io_done_;
+  std::vector<std::weak_ptr<Session>> sessions_;  // guarded by mu_
+  bool stopping_ = false;                         // guarded by mu_
+  int running_io_threads_ = 0;                    // guarded by mu_
+  bool started_ = false;
+  std::atomic<int> port_{0};
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_{asio::make_strand(ioc_)};
+  asio::steady_timer accept_retry_{acceptor_.get_executor()};
+  asio::thread_pool workers_;
+  std::vector<std::thread> io_threads_;
+};
+
+Server::Server(ServerOptions options, Handler handler, CompletionObserver observer)
+    : state_(std::make_unique<State>(std::move(options), std::move(handler), std::move(observer))) {
+}
+
+Server::~Server() { Stop(); }
+
+Result<void> Server::Start() { return state_->Start(); }
+
+int Server::port() const { return state_->port(); }
+
+void Server::Stop() { state_->Stop(); }
+
+}  // namespace analytics::http
