@@ -1,5 +1,7 @@
 #include "api/access_log.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace analytics::api {
@@ -64,9 +66,13 @@ std::string FormatAccessLine(const http::Request& request, const http::Response&
                 std::chrono::duration<double>(latency).count());
   line += buf;
   line += request.request_id.empty() ? "-" : request.request_id;
+  // A note is one word (RateLimitExceeded); anything longer, such as an
+  // exception's text, belongs in error.log, not in a line parsed by awk.
   if (!response.log_note.empty()) {
-    line += ' ';
-    line += response.log_note;
+    bool word = response.log_note.size() <= 64 &&
+                std::all_of(response.log_note.begin(), response.log_note.end(),
+                            [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+    line += word ? " " + response.log_note : std::string(" InternalError");
   }
   return line;
 }

@@ -8,6 +8,7 @@
 #include "cache/cache.h"
 #include "config/config.h"
 #include "http/server.h"
+#include "jobs/runner.h"
 #include "metrics/metrics.h"
 #include "stats/stats_service.h"
 #include "storage/database.h"
@@ -24,6 +25,7 @@ struct Services {
   storage::Database& db;
   cache::Cache& cache;
   metrics::Metrics& metrics;
+  jobs::JobRunner& jobs;
   const Clock& clock;
 };
 

@@ -65,6 +65,16 @@ class ExportHandler {
   Services& s_;
 };
 
+class JobsHandler {
+ public:
+  explicit JobsHandler(Services& s) : s_(s) {}
+  Response Status(Request& request, const Caller& caller);
+  Response Run(Request& request, const Caller& caller);
+
+ private:
+  Services& s_;
+};
+
 class OpsHandler {
  public:
   explicit OpsHandler(Services& s) : s_(s) {}

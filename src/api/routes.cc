@@ -16,7 +16,7 @@ namespace {
 using http::Method;
 
 std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHandler& stats,
-                               ExportHandler& exports, OpsHandler& ops) {
+                               ExportHandler& exports, JobsHandler& jobs, OpsHandler& ops) {
   auto bind = [](auto& handler, auto method) {
     return [&handler, method](http::Request& r, const model::Caller& c) {
       return (handler.*method)(r, c);
@@ -47,6 +47,9 @@ std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHa
       {Method::kGet, u + "/export", Access::kOwner, bind(exports, &ExportHandler::Export)},
       {Method::kPost, "/api/v1/admin/cache/invalidate", Access::kAdmin,
        bind(ops, &OpsHandler::InvalidateCache)},
+      {Method::kGet, "/api/v1/admin/jobs", Access::kAdmin, bind(jobs, &JobsHandler::Status)},
+      {Method::kPost, "/api/v1/admin/jobs/{name}/run", Access::kAdmin,
+       bind(jobs, &JobsHandler::Run)},
   };
 }
 
@@ -79,9 +82,10 @@ struct Api::State {
         tasks(services),
         stats(services),
         exports(services),
+        jobs(services),
         ops(services),
         limiter(options.rate_limit),
-        router(BuildRoutes(users, tasks, stats, exports, ops)) {}
+        router(BuildRoutes(users, tasks, stats, exports, jobs, ops)) {}
 
   Services services;
   ApiOptions options;
@@ -89,6 +93,7 @@ struct Api::State {
   TasksHandler tasks;
   StatsHandler stats;
   ExportHandler exports;
+  JobsHandler jobs;
   OpsHandler ops;
   RateLimiter limiter;
   Router router;
@@ -155,7 +160,13 @@ void Api::Complete(const http::Request& request, const http::Response& response,
                                     request.method_text.empty() ? "-" : request.method_text,
                                     response.status, latency);
   if (response.status == http::status::kTooManyRequests) s.services.metrics.CountRateLimited();
-  if (response.status >= 500) s.services.metrics.CountError("http_" + std::to_string(response.status));
+  if (response.status >= 500) {
+    s.services.metrics.CountError("http_" + std::to_string(response.status));
+    logging::Error("request_failed", {{"request_id", request.request_id},
+                                      {"route", request.route},
+                                      {"status", std::int64_t{response.status}},
+                                      {"detail", response.log_note}});
+  }
 }
 
 }  // namespace analytics::api

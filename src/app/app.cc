@@ -3,6 +3,7 @@
 #include <csignal>
 
 #include "cache/open_cache.h"
+#include "jobs/scheduler.h"
 #include "logging/log.h"
 #include "storage/open_database.h"
 
@@ -34,6 +35,9 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
   app->stats_ =
       std::make_unique<stats::StatsService>(*app->db_, *app->cache_, *app->clock_, config.cache);
 
+  app->jobs_ = std::make_unique<jobs::JobRunner>(jobs::JobEnv{
+      *app->db_, *app->cache_, *app->stats_, *app->clock_, app->config_});
+
   cache::Cache* cache_ptr = app->cache_.get();
   storage::Database* db_ptr = app->db_.get();
   app->metrics_->AddSource([cache_ptr, db_ptr] {
@@ -62,7 +66,7 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
   });
 
   api::Services services{*app->users_, *app->tasks_, *app->stats_, *app->db_,
-                         *app->cache_, *app->metrics_, *app->clock_};
+                         *app->cache_, *app->metrics_, *app->jobs_,  *app->clock_};
   app->api_ = std::make_unique<api::Api>(
       services, api::ApiOptions{config.rate_limit, config.server.metrics_require_admin});
   return app;
@@ -99,6 +103,11 @@ Result<void> App::ServeUntilSignal() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto server = StartServer();
   if (!server.ok()) return server.error();
+  std::unique_ptr<jobs::Scheduler> scheduler;
+  if (config_.jobs.scheduler_enabled) {
+    scheduler = std::make_unique<jobs::Scheduler>(*jobs_);
+    scheduler->Start();
+  }
   logging::Info("server_started", {{"host", config_.server.host},
                                    {"port", std::int64_t{(*server)->port()}},
                                    {"workers", std::int64_t{config_.server.workers}},
@@ -107,6 +116,7 @@ Result<void> App::ServeUntilSignal() {
   int received = 0;
   sigwait(&signals, &received);
   logging::Info("server_stopping", {{"signal", std::int64_t{received}}});
+  if (scheduler) scheduler->Stop();
   (*server)->Stop();
   logging::Info("server_stopped");
   return Ok();

@@ -11,6 +11,7 @@
 #include "cache/cache.h"
 #include "config/config.h"
 #include "http/server.h"
+#include "jobs/runner.h"
 #include "metrics/metrics.h"
 #include "stats/stats_service.h"
 #include "storage/database.h"
@@ -31,7 +32,8 @@ class App {
 
   // Starts an HTTP server on config.server (port 0 picks a free one).
   Result<std::unique_ptr<http::Server>> StartServer();
-  // Serves until SIGINT or SIGTERM, then stops cleanly.
+  // Serves (and, with jobs.scheduler_enabled, runs the job scheduler) until
+  // SIGINT or SIGTERM, then stops cleanly.
   Result<void> ServeUntilSignal();
 
   const config::Config& config() const { return config_; }
@@ -41,6 +43,7 @@ class App {
   users::UserService& users() { return *users_; }
   tasks::TaskService& tasks() { return *tasks_; }
   stats::StatsService& stats() { return *stats_; }
+  jobs::JobRunner& jobs() { return *jobs_; }
   const Clock& clock() const { return *clock_; }
 
  private:
@@ -55,6 +58,7 @@ class App {
   std::unique_ptr<users::UserService> users_;
   std::unique_ptr<tasks::TaskService> tasks_;
   std::unique_ptr<stats::StatsService> stats_;
+  std::unique_ptr<jobs::JobRunner> jobs_;
   std::unique_ptr<api::Api> api_;
 };
 

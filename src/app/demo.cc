@@ -100,6 +100,17 @@ Result<DemoSummary> SeedDemo(App& app, const DemoOptions& options) {
       }
     }
     summary.seeded = true;
+    // Daily rows and the stats views for the whole demo history, as the
+    // scheduled jobs would have left them.
+    jobs::JobArgs history;
+    history.from = DayOf(now) - days{731};
+    history.to = DayOf(now) - days{1};
+    for (const auto& [job, args] : {std::pair{"daily_aggregation", history},
+                                    std::pair{"refresh_views", jobs::JobArgs{}}}) {
+      auto report = app.jobs().Run(job, args);
+      if (!report.ok()) return report.error();
+      if (!report->succeeded) return Internal(std::string(job) + " failed: " + report->error);
+    }
   }
   auto rotated = app.users().RotateToken(summary.sample_user);
   if (!rotated.ok()) return rotated.error();

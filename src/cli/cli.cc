@@ -10,6 +10,8 @@
 #include "app/demo.h"
 #include "cli/exit_code.h"
 #include "config/config.h"
+#include "base/cron.h"
+#include "jobs/status.h"
 #include "logging/log.h"
 #include "users/token.h"
 
@@ -186,6 +188,133 @@ int UsersList(const Globals& g) {
   return kExitOk;
 }
 
+Result<std::optional<Day>> DayOption(const std::string& text, const char* flag) {
+  if (text.empty()) return std::optional<Day>{};
+  auto day = ParseDay(text);
+  if (!day) return InvalidArgument(flag, std::string(flag) + " must be a date YYYY-MM-DD");
+  return std::optional<Day>{*day};
+}
+
+struct JobRunFlags {
+  std::string name, date, from, to;
+  int top_users = 0;
+};
+
+int JobRun(const Globals& g, const JobRunFlags& f) {
+  jobs::JobArgs args;
+  for (auto [text, flag, target] : {std::tuple{&f.date, "--date", &args.date},
+                                    std::tuple{&f.from, "--from", &args.from},
+                                    std::tuple{&f.to, "--to", &args.to}}) {
+    auto day = DayOption(*text, flag);
+    if (!day.ok()) return Fail(day.error(), kExitUsage);
+    *target = *day;
+  }
+  if (f.top_users > 0) args.top_users = f.top_users;
+  auto config = LoadConfig(g);
+  if (!config.ok()) return Fail(config.error(), kExitConfig);
+  auto logs = logging::Setup(config->logging, config->jobs.log_dir);
+  if (!logs.ok()) return Fail(logs.error(), kExitUnavailable);
+  int code = kExitOk;
+  auto app = BuildApp(*config, code);
+  if (!app) return code;
+  auto report = app->jobs().Run(f.name, args);
+  logging::Shutdown();
+  if (!report.ok()) {
+    return Fail(report.error(), report.error().code == ErrorCode::kNotFound ? kExitUsage
+                                                                            : ExitCodeFor(report.error()));
+  }
+  if (g.json) {
+    std::cout << Json{{"run_id", report->run_id},
+                      {"job", report->job},
+                      {"status", report->succeeded ? "succeeded" : "failed"},
+                      {"rows", report->result.rows},
+                      {"summary", report->result.summary},
+                      {"error", report->error},
+                      {"duration_ms", report->duration.count()}}
+                     .dump()
+              << '\n';
+  } else if (report->succeeded) {
+    std::cout << report->job << " succeeded in " << report->duration.count()
+              << " ms: " << report->result.summary << " (run " << report->run_id << ")\n";
+  }
+  if (!report->succeeded) {
+    std::fprintf(stderr, "analytics: %s failed: %s (run %lld)\n", report->job.c_str(),
+                 report->error.c_str(), static_cast<long long>(report->run_id));
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+std::string OptTimeText(const std::optional<Time>& t) { return t ? FormatTime(*t) : "-"; }
+
+int JobStatus(const Globals& g, const std::string& name) {
+  auto config = LoadConfig(g);
+  if (!config.ok()) return Fail(config.error(), kExitConfig);
+  int code = kExitOk;
+  auto app = BuildApp(*config, code);
+  if (!app) return code;
+  auto statuses = jobs::Status(app->jobs(), name);
+  if (!statuses.ok()) {
+    return Fail(statuses.error(), statuses.error().code == ErrorCode::kNotFound
+                                      ? kExitUsage
+                                      : ExitCodeFor(statuses.error()));
+  }
+  bool attention = false;
+  Json list = Json::array();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : *statuses) {
+    attention = attention || s.needs_attention();
+    const auto& r = s.last_run;
+    list.push_back(Json{{"job", s.job},
+                        {"state", jobs::ToString(s.state)},
+                        {"schedule", s.schedule},
+                        {"last_run_started_at", r ? Json(FormatTime(r->started_at)) : Json(nullptr)},
+                        {"last_run_status", r ? Json(r->status) : Json(nullptr)},
+                        {"last_run_rows", r ? Json(r->rows) : Json(nullptr)},
+                        {"last_run_error", r && !r->error.empty() ? Json(r->error) : Json(nullptr)},
+                        {"last_success", s.last_success ? Json(FormatTime(*s.last_success)) : Json(nullptr)},
+                        {"next_run", s.next_run ? Json(FormatTime(*s.next_run)) : Json(nullptr)}});
+    rows.push_back({s.job, std::string(jobs::ToString(s.state)),
+                    r ? FormatTime(r->started_at) : "-", r ? r->status : "-",
+                    r ? std::to_string(r->rows) : "-", OptTimeText(s.next_run),
+                    r && !r->error.empty() ? r->error : ""});
+  }
+  if (g.json) {
+    std::cout << list.dump() << '\n';
+  } else {
+    PrintTable({"JOB", "STATE", "LAST_RUN", "STATUS", "ROWS", "NEXT_RUN", "ERROR"}, rows);
+  }
+  return attention ? kExitCheckFailed : kExitOk;
+}
+
+int JobSchedule(const Globals& g) {
+  auto config = LoadConfig(g);
+  if (!config.ok()) return Fail(config.error(), kExitConfig);
+  Time now = SystemClock().Now();
+  Json list = Json::array();
+  std::vector<std::vector<std::string>> rows;
+  for (const jobs::JobDefinition& def : jobs::Catalog()) {
+    auto it = config->jobs.schedules.find(def.name);
+    std::string expr = it == config->jobs.schedules.end() ? "" : it->second;
+    std::optional<Time> next;
+    if (!expr.empty()) {
+      auto cron = CronSchedule::Parse(expr);
+      if (!cron.ok()) return Fail(cron.error(), kExitConfig);
+      next = cron->Next(now);
+    }
+    list.push_back(Json{{"job", def.name},
+                        {"schedule", expr},
+                        {"next_run", next ? Json(FormatTime(*next)) : Json(nullptr)}});
+    rows.push_back({def.name, expr.empty() ? "-" : expr, OptTimeText(next)});
+  }
+  if (g.json) {
+    std::cout << list.dump() << '\n';
+  } else {
+    PrintTable({"JOB", "SCHEDULE (UTC)", "NEXT_RUN"}, rows);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int Run(int argc, char** argv) {
@@ -230,6 +359,30 @@ int Run(int argc, char** argv) {
   auto* rotate = users->add_subcommand("rotate-token", "replace a user's token; print the new one");
   rotate->add_option("ID", user_id, "user id")->required();
   rotate->callback([&] { code = UsersCreate(g, user_id, true); });
+
+  auto* job = cli.add_subcommand("job", "run background jobs and check on them");
+  job->require_subcommand(1);
+  JobRunFlags run_flags;
+  auto* run = job->add_subcommand("run", "run a job now and record it in job_runs");
+  run->add_option("NAME", run_flags.name,
+                  "daily_aggregation, cache_warming, refresh_views, archive, maintenance")
+      ->required();
+  auto* date_opt = run->add_option("--date", run_flags.date, "one day, YYYY-MM-DD (daily_aggregation; default yesterday)");
+  auto* from_opt = run->add_option("--from", run_flags.from, "first day of a range (daily_aggregation)");
+  auto* to_opt = run->add_option("--to", run_flags.to, "last day of a range (daily_aggregation)");
+  from_opt->needs(to_opt);
+  to_opt->needs(from_opt);
+  date_opt->excludes(from_opt)->excludes(to_opt);
+  run->add_option("--top-users", run_flags.top_users, "at most N users (cache_warming)")
+      ->check(CLI::Range(1, 1'000'000));
+  run->callback([&] { code = JobRun(g, run_flags); });
+  std::string status_job;
+  auto* status = job->add_subcommand(
+      "status", "last runs; exit 1 if a run failed, is orphaned or is overdue");
+  status->add_option("NAME", status_job, "one job (default: all)");
+  status->callback([&] { code = JobStatus(g, status_job); });
+  auto* schedule = job->add_subcommand("schedule", "the next run of each scheduled job");
+  schedule->callback([&] { code = JobSchedule(g); });
 
   try {
     cli.parse(argc, argv);

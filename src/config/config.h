@@ -85,8 +85,8 @@ struct JobOptions {
   std::map<std::string, std::string> schedules = {
       {"daily_aggregation", "30 0 * * *"}, {"cache_warming", "0 */6 * * *"},
       {"refresh_views", "0 18 * * *"},     {"maintenance", "0 2 * * 0"},
-      {"archive", "0 2 1-7 * 0"},          {"backup", "0 3 * * *"},
-  };  // jobs.schedules.<job>: cron, 5 fields, UTC
+      {"archive", "0 2 * * 0#1"},          {"backup", "0 3 * * *"},
+  };  // jobs.schedules.<job>: cron, 5 fields, UTC ("" = not scheduled); 0#1 = first Sunday
 
   bool operator==(const JobOptions&) const = default;
 };

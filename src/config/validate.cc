@@ -7,6 +7,8 @@
 
 #include "config/config.h"
 
+#include "base/cron.h"
+
 namespace analytics::config {
 namespace {
 
@@ -20,7 +22,6 @@ constexpr long long kMiB = 1024 * kKiB;
 constexpr long long kGiB = 1024 * kMiB;
 constexpr std::array kLogLevels = {"trace", "debug", "info", "warn", "error"};
 constexpr std::array kDatabaseSchemes = {"sqlite://", "postgresql://", "postgres://"};
-constexpr int kCronFields = 5;
 
 Error OutOfRange(const std::string& key, const std::string& allowed, const std::string& got) {
   return InvalidArgument(key, key + " must be " + allowed + ", got " + got);
@@ -69,24 +70,12 @@ Result<void> CacheUrl(const std::string& key, const std::string& url) {
       key, key + " must be \"memory\" or a redis://host:port/N URL, got '" + RedactUrl(url) + "'");
 }
 
-// A light check until the scheduler parses cron in full: five fields of
-// digits and * , / -.
+// An empty schedule turns a job's schedule off.
 Result<void> CronExpression(const std::string& key, const std::string& cron) {
-  std::istringstream fields(cron);
-  std::string field;
-  int count = 0;
-  bool valid = true;
-  while (fields >> field) {
-    ++count;
-    valid = valid && std::all_of(field.begin(), field.end(), [](char c) {
-              return (c >= '0' && c <= '9') || c == '*' || c == ',' || c == '/' || c == '-';
-            });
-  }
-  if (valid && count == kCronFields) return Ok();
-  return InvalidArgument(key, key +
-                                  " must be a cron expression of 5 fields (minute hour "
-                                  "day-of-month month day-of-week), got '" +
-                                  cron + "'");
+  if (cron.empty()) return Ok();
+  auto parsed = CronSchedule::Parse(cron);
+  if (parsed.ok()) return Ok();
+  return InvalidArgument(key, key + ": " + parsed.error().message + " (got '" + cron + "')");
 }
 
 Result<void> ValidateServer(const ServerOptions& s) {

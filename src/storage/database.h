@@ -31,6 +31,22 @@ class Dialect {
   virtual const std::vector<Migration>& migrations() const = 0;
   // A SQL expression giving the UTC day ('YYYY-MM-DD' text) of a time column.
   virtual std::string DayOf(std::string_view column) const = 0;
+  // Parameter `$n` typed as `sql_type` ("DATE", "TIMESTAMPTZ") where a
+  // backend cannot infer it (the select list of INSERT … SELECT).
+  virtual std::string TypedParam(int n, std::string_view sql_type) const {
+    return "CAST($" + std::to_string(n) + " AS " + std::string(sql_type) + ")";
+  }
+
+  // How the refresh_views job rebuilds the four stats views: statements run
+  // one by one outside a transaction (PostgreSQL: REFRESH … CONCURRENTLY), or
+  // all in one transaction (SQLite: the views are tables rebuilt atomically).
+  struct ViewRefresh {
+    std::vector<std::string> statements;
+    bool in_one_transaction = false;
+  };
+  virtual ViewRefresh RefreshViews() const { return {}; }
+  // The maintenance job's statements, each run outside a transaction.
+  virtual std::vector<std::string> MaintenanceStatements() const { return {}; }
 };
 
 // One open transaction. Not thread-safe; valid only inside the work function.

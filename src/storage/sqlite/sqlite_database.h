@@ -27,6 +27,13 @@ class SqliteDialect final : public Dialect {
   const std::vector<Migration>& migrations() const override { return SqliteMigrations(); }
   // Storage times are fixed-width ISO 8601 text, so the day is its first 10 characters.
   std::string DayOf(std::string_view column) const override;
+  // SQLite takes any value in any column: no cast needed (and CAST(… AS DATE)
+  // would turn '2024-01-15' into the number 2024).
+  std::string TypedParam(int n, std::string_view) const override {
+    return "$" + std::to_string(n);
+  }
+  ViewRefresh RefreshViews() const override;
+  std::vector<std::string> MaintenanceStatements() const override;
 };
 
 // Thread-safe. Writes (InTransaction, ExecuteOutsideTransaction) take the one

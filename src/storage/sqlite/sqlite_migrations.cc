@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "storage/database.h"
+#include "storage/sqlite/sqlite_database.h"
 
 namespace analytics::storage {
 
@@ -144,8 +145,73 @@ CREATE TABLE user_monthly_trends (
   PRIMARY KEY (user_id, month)
 );
 )sql"},
+      {2, "jobs: claims, day indexes", R"sql(
+-- One row per scheduled occurrence a server instance claimed: with several
+-- instances on one database each occurrence runs once (SPEC §6).
+CREATE TABLE job_claims (
+  job TEXT NOT NULL,
+  scheduled_for TEXT NOT NULL,
+  claimed_by TEXT NOT NULL,
+  PRIMARY KEY (job, scheduled_for)
+);
+-- daily_aggregation finds a day's active users by these.
+CREATE INDEX idx_tasks_created_at ON tasks(created_at);
+CREATE INDEX idx_tasks_completed_at ON tasks(completed_at) WHERE completed_at IS NOT NULL;
+CREATE INDEX idx_tasks_updated_at ON tasks(updated_at);
+)sql"},
   };
   return kMigrations;
+}
+
+}  // namespace analytics::storage
+
+namespace analytics::storage {
+
+// SQLite has no materialized views: the four "views" are tables that
+// refresh_views rebuilds in one transaction, so readers see the old contents
+// or the new, never a half-built table.
+Dialect::ViewRefresh SqliteDialect::RefreshViews() const {
+  return ViewRefresh{
+      {
+          "DELETE FROM user_task_stats",
+          "INSERT INTO user_task_stats (user_id, total_tasks, todo, in_progress, done, cancelled, "
+          "completion_rate, productivity_score) "
+          "SELECT user_id, COUNT(*), "
+          "SUM(CASE WHEN status = 'todo' THEN 1 ELSE 0 END), "
+          "SUM(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END), "
+          "SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END), "
+          "SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), "
+          "CASE WHEN SUM(CASE WHEN status <> 'cancelled' THEN 1 ELSE 0 END) = 0 THEN 0 ELSE "
+          "ROUND(100.0 * SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END) / "
+          "SUM(CASE WHEN status <> 'cancelled' THEN 1 ELSE 0 END), 2) END, "
+          "CASE WHEN SUM(CASE WHEN status <> 'cancelled' THEN w ELSE 0 END) = 0 THEN 0 ELSE "
+          "ROUND(50.0 * SUM(CASE WHEN status = 'done' THEN w * (CASE WHEN due_at IS NULL OR "
+          "completed_at <= due_at THEN 2 ELSE 1 END) ELSE 0 END) / "
+          "SUM(CASE WHEN status <> 'cancelled' THEN w ELSE 0 END), 2) END "
+          "FROM (SELECT user_id, status, due_at, completed_at, CASE priority WHEN 'low' THEN 1 "
+          "WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END AS w FROM tasks "
+          "WHERE deleted = FALSE) t GROUP BY user_id",
+          "DELETE FROM user_priority_distribution",
+          "INSERT INTO user_priority_distribution (user_id, priority, task_count) "
+          "SELECT user_id, priority, COUNT(*) FROM tasks WHERE deleted = FALSE "
+          "GROUP BY user_id, priority",
+          "DELETE FROM user_status_distribution",
+          "INSERT INTO user_status_distribution (user_id, status, task_count) "
+          "SELECT user_id, status, COUNT(*) FROM tasks WHERE deleted = FALSE "
+          "GROUP BY user_id, status",
+          "DELETE FROM user_monthly_trends",
+          "INSERT INTO user_monthly_trends (user_id, month, tasks_created, tasks_completed) "
+          "SELECT user_id, month, SUM(created), SUM(completed) FROM ("
+          "SELECT user_id, substr(created_at, 1, 7) AS month, 1 AS created, 0 AS completed "
+          "FROM tasks WHERE deleted = FALSE AND status <> 'cancelled' "
+          "UNION ALL SELECT user_id, substr(completed_at, 1, 7), 0, 1 FROM tasks "
+          "WHERE deleted = FALSE AND status = 'done') m GROUP BY user_id, month",
+      },
+      true};
+}
+
+std::vector<std::string> SqliteDialect::MaintenanceStatements() const {
+  return {"VACUUM", "ANALYZE"};
 }
 
 }  // namespace analytics::storage

@@ -1,0 +1,42 @@
+// Every job in one table (SPEC §6). Schedules come from config
+// (jobs.schedules), whose defaults are the runbook's.
+#include "jobs/job.h"
+
+namespace analytics::jobs {
+
+const std::vector<JobDefinition>& Catalog() {
+  static const std::vector<JobDefinition> kJobs = {
+      {"daily_aggregation", "compute daily_analytics rows for a day (default yesterday) or range",
+       RunDailyAggregation, true, false},
+      {"cache_warming", "warm the cache for the most active recent users", RunCacheWarming, false,
+       true},
+      {"refresh_views", "refresh the four stats views", RunRefreshViews, false, false},
+      {"archive", "move daily_analytics rows older than archive.retention_years to the archive",
+       RunArchive, false, false},
+      {"maintenance", "VACUUM and ANALYZE (and REINDEX bloated indexes on PostgreSQL)",
+       RunMaintenance, false, false},
+  };
+  return kJobs;
+}
+
+const JobDefinition* FindJob(const std::string& name) {
+  for (const JobDefinition& job : Catalog()) {
+    if (job.name == name) return &job;
+  }
+  return nullptr;
+}
+
+std::string JobArgs::Describe() const {
+  std::string out;
+  auto add = [&](const std::string& part) {
+    if (!out.empty()) out += ' ';
+    out += part;
+  };
+  if (date) add("--date " + FormatDay(*date));
+  if (from) add("--from " + FormatDay(*from));
+  if (to) add("--to " + FormatDay(*to));
+  if (top_users) add("--top-users " + std::to_string(*top_users));
+  return out;
+}
+
+}  // namespace analytics::jobs

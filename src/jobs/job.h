@@ -1,0 +1,70 @@
+// Background jobs (SPEC §6): what a job is given and what it returns. Each
+// job is one function in its own file; catalog.cc lists them all.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "cache/cache.h"
+#include "config/config.h"
+#include "stats/stats_service.h"
+#include "storage/database.h"
+
+namespace analytics::jobs {
+
+// Arguments of one run (`job run NAME [--date D | --from D --to D] [--top-users N]`).
+struct JobArgs {
+  std::optional<Day> date;
+  std::optional<Day> from;
+  std::optional<Day> to;
+  std::optional<int> top_users;
+
+  // "--date 2024-01-15" style, for job_runs.args and logs.
+  std::string Describe() const;
+};
+
+// What jobs work on. Everything is owned elsewhere and outlives the job.
+struct JobEnv {
+  storage::Database& db;
+  cache::Cache& cache;
+  stats::StatsService& stats;
+  const Clock& clock;
+  const config::Config& config;
+};
+
+struct JobResult {
+  std::int64_t rows = 0;  // rows written, keys warmed, …
+  std::string summary;    // one line for logs and `job run`
+};
+
+// Reports progress lines to the job's log file.
+using JobLog = std::function<void(const std::string& event, const std::string& detail)>;
+
+using JobFn = std::function<Result<JobResult>(const JobEnv&, const JobArgs&, const JobLog&)>;
+
+struct JobDefinition {
+  std::string name;
+  std::string description;
+  JobFn run;
+  bool takes_dates = false;      // --date / --from --to
+  bool takes_top_users = false;  // --top-users
+};
+
+// Every job, in the order `job schedule` lists them (catalog.cc).
+const std::vector<JobDefinition>& Catalog();
+// nullptr when there is no such job.
+const JobDefinition* FindJob(const std::string& name);
+
+// The jobs themselves (one file each). Errors: kInvalidArgument for bad
+// arguments, kUnavailable when the database is down.
+Result<JobResult> RunDailyAggregation(const JobEnv& env, const JobArgs& args, const JobLog& log);
+Result<JobResult> RunCacheWarming(const JobEnv& env, const JobArgs& args, const JobLog& log);
+Result<JobResult> RunRefreshViews(const JobEnv& env, const JobArgs& args, const JobLog& log);
+Result<JobResult> RunArchive(const JobEnv& env, const JobArgs& args, const JobLog& log);
+Result<JobResult> RunMaintenance(const JobEnv& env, const JobArgs& args, const JobLog& log);
+
+}  // namespace analytics::jobs

@@ -1,0 +1,33 @@
+// SQL for the jobs' set-based work on daily_analytics (SPEC §3, §6). Not
+// thread-safe; lives inside one transaction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "storage/database.h"
+
+namespace analytics::storage {
+
+class DailyRepository {
+ public:
+  DailyRepository(Transaction& tx, const Dialect& dialect) : tx_(tx), dialect_(dialect) {}
+
+  // Replaces day `day`'s daily_analytics rows with ones computed from the
+  // tasks, in one INSERT … SELECT; returns how many rows it wrote.
+  Result<std::int64_t> AggregateDay(Day day, Time computed_at);
+  // Moves daily_analytics rows dated before `cutoff` into
+  // daily_analytics_archive; returns how many moved.
+  Result<std::int64_t> ArchiveBefore(Day cutoff);
+  // Users with a task updated since `since`, most updates first.
+  Result<std::vector<std::pair<std::string, std::int64_t>>> ActiveUsers(Time since, int limit);
+
+ private:
+  Transaction& tx_;
+  const Dialect& dialect_;
+};
+
+}  // namespace analytics::storage
