@@ -52,6 +52,21 @@ Result<std::vector<JobRunRow>> JobRepository::Running() {
   return runs;
 }
 
+Result<std::vector<JobRepository::JobCounts>> JobRepository::CountByStatus() {
+  auto rows = tx_.Query(
+      "SELECT job, status, COUNT(*), MAX(finished_at) FROM job_runs GROUP BY job, status");
+  if (!rows.ok()) return rows.error();
+  std::vector<JobCounts> counts;
+  for (const Row& r : *rows) counts.push_back({r.Text(0), r.Text(1), r.Int(2), r.OptTime(3)});
+  return counts;
+}
+
+Result<std::int64_t> JobRepository::ActiveUsers(Time since) {
+  auto rows = tx_.Query("SELECT COUNT(DISTINCT user_id) FROM tasks WHERE updated_at >= $1", {since});
+  if (!rows.ok()) return rows.error();
+  return rows->front().Int(0);
+}
+
 Result<bool> JobRepository::Claim(const std::string& job, Time scheduled_for,
                                   const std::string& claimed_by) {
   auto changed = tx_.Execute(

@@ -38,6 +38,16 @@ class JobRepository {
   Result<std::vector<JobRunRow>> Recent(const std::string& job, int limit);
   // Rows still `running`, oldest first.
   Result<std::vector<JobRunRow>> Running();
+  struct JobCounts {
+    std::string job;
+    std::string status;
+    std::int64_t runs = 0;
+    std::optional<Time> last_finished;
+  };
+  // Runs per job and status, with the latest finish time of each (for /metrics).
+  Result<std::vector<JobCounts>> CountByStatus();
+  // Users with a task written since `since` (for /metrics).
+  Result<std::int64_t> ActiveUsers(Time since);
   // Claims one scheduled occurrence; false when another instance has it.
   Result<bool> Claim(const std::string& job, Time scheduled_for, const std::string& claimed_by);
 
