@@ -2,6 +2,7 @@
 #include "cache/open_cache.h"
 
 #include "cache/memory_cache.h"
+#include "cache/redis/redis_cache.h"
 
 namespace analytics::cache {
 
@@ -10,7 +11,11 @@ Result<std::unique_ptr<Cache>> OpenCache(const config::CacheOptions& options, co
     return std::unique_ptr<Cache>(std::make_unique<MemoryCache>(options, clock));
   }
   if (options.url.starts_with("redis://")) {
-    return Unavailable("Redis support is not built yet");
+    // No connection yet: an unreachable Redis makes a degraded cache, not a
+    // failed start-up (SPEC §5).
+    Result<RedisOptions> redis = ParseRedisUrl(options.url);
+    if (!redis.ok()) return redis.error();
+    return std::unique_ptr<Cache>(std::make_unique<RedisCache>(*redis));
   }
   return InvalidArgument(
       "cache.url",

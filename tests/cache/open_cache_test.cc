@@ -17,17 +17,6 @@ TEST(OpenCache, MemoryUrlGivesMemoryCache) {
   EXPECT_TRUE((*cache)->healthy());
 }
 
-TEST(OpenCache, RedisUrlIsUnavailableForNow) {
-  SystemClock clock;
-  config::CacheOptions options;
-  options.url = "redis://localhost:6379/0";
-
-  Result<std::unique_ptr<Cache>> cache = OpenCache(options, clock);
-
-  ASSERT_FALSE(cache.ok());
-  EXPECT_EQ(cache.error().code, ErrorCode::kUnavailable);
-}
-
 TEST(OpenCache, UnknownSchemeNamesTheKey) {
   SystemClock clock;
   for (std::string url : {"", "memcached://x", "Memory", "redis:/x"}) {
