@@ -5,6 +5,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "storage/postgres/postgres_database.h"
 #include "storage/sqlite/sqlite_database.h"
 
 namespace analytics::storage {
@@ -45,7 +46,9 @@ Result<std::unique_ptr<Database>> OpenDatabase(const config::DatabaseOptions& op
   const std::string_view url = options.url;
   if (StartsWith(url, kSqliteScheme)) return OpenSqlite(options);
   if (StartsWith(url, "postgresql://") || StartsWith(url, "postgres://")) {
-    return Unavailable("PostgreSQL support is not built yet");
+    Result<std::unique_ptr<PostgresDatabase>> db = PostgresDatabase::Open(options);
+    if (!db.ok()) return db.error();
+    return std::unique_ptr<Database>(std::move(*db));
   }
   return InvalidArgument("database.url",
                          "unknown database URL scheme; expected sqlite:// or postgresql://");

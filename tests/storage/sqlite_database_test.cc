@@ -445,18 +445,6 @@ TEST(OpenDatabase, RejectsASqliteUrlWithAHost) {
   EXPECT_EQ(db.error().field, "database.url");
 }
 
-TEST(OpenDatabase, PostgresIsNotBuiltYet) {
-  for (const char* url : {"postgresql://u:p@localhost/db", "postgres://localhost/db"}) {
-    config::DatabaseOptions options;
-    options.url = url;
-
-    auto db = OpenDatabase(options);
-
-    ASSERT_FALSE(db.ok());
-    EXPECT_EQ(db.error().code, ErrorCode::kUnavailable);
-  }
-}
-
 TEST(OpenDatabase, OpensSqliteCreatingParentFolders) {
   test::TempDir dir;
   config::DatabaseOptions options;

@@ -1,0 +1,338 @@
+// The repositories' SQL, written once, run unchanged on PostgreSQL (no App):
+// catches dialect problems (type inference of $N, keywords, text vs typed
+// times) before the services do.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "postgres_fixture.h"
+#include "storage/audit_repository.h"
+#include "storage/daily_repository.h"
+#include "storage/job_repository.h"
+#include "storage/stats_repository.h"
+#include "storage/task_repository.h"
+#include "storage/user_repository.h"
+
+namespace analytics::storage {
+namespace {
+
+Time At(const char* text) { return ParseTime(text).value(); }
+Day DayAt(const char* text) { return ParseDay(text).value(); }
+
+model::Task NewTask(const std::string& user, const std::string& title, model::TaskStatus status,
+                    model::Priority priority, const char* created) {
+  model::Task t;
+  t.user_id = user;
+  t.title = title;
+  t.status = status;
+  t.priority = priority;
+  t.created_at = At(created);
+  t.updated_at = t.created_at;
+  return t;
+}
+
+class PostgresRepositoriesTest : public test::PostgresTest {
+ protected:
+  void SetUp() override {
+    PostgresTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    db_ = &Open();
+    Result<int> migrated = Migrate(*db_);
+    ASSERT_TRUE(migrated.ok()) << migrated.error().message;
+  }
+
+  // Runs `work` in a write transaction, failing the test on error.
+  void InTx(const Work& work) {
+    Result<void> result = db_->InTransaction(work);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+  }
+  void InRead(const Work& work) {
+    Result<void> result = db_->Read(work);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+  }
+
+  // Inserts `task` and adds its contribution to the aggregates, as TaskService does.
+  model::Task AddTask(model::Task task) {
+    model::Task inserted;
+    InTx([&](Transaction& tx) -> Result<void> {
+      TaskRepository tasks(tx);
+      auto made = tasks.Insert(task);
+      if (!made.ok()) return made.error();
+      inserted = *made;
+      return tasks.AddToAggregates(task.user_id, Contribution(task));
+    });
+    return inserted;
+  }
+
+  PostgresDatabase* db_ = nullptr;
+};
+
+TEST_F(PostgresRepositoriesTest, UsersCreateFindListRotateAndConflict) {
+  const model::User alice{"alice", At("2024-01-01T08:00:00.5Z")};
+  InTx([&](Transaction& tx) { return UserRepository(tx).Create(alice, "hash-a"); });
+  InTx([&](Transaction& tx) {
+    return UserRepository(tx).Create(model::User{"bob", At("2024-01-02T00:00:00Z")}, "hash-b");
+  });
+
+  Result<void> duplicate = db_->InTransaction(
+      [&](Transaction& tx) { return UserRepository(tx).Create(alice, "hash-other"); });
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().code, ErrorCode::kConflict);
+
+  InTx([&](Transaction& tx) -> Result<void> {
+    UserRepository users(tx);
+    auto found = users.Find("alice");
+    EXPECT_TRUE(found.ok());
+    if (found.ok()) {
+      EXPECT_EQ(found->created_at, alice.created_at);
+    }
+    EXPECT_EQ(users.Find("nobody").error().code, ErrorCode::kNotFound);
+    auto by_hash = users.FindByTokenHash("hash-b");
+    EXPECT_TRUE(by_hash.ok() && by_hash->has_value() && (*by_hash)->id == "bob");
+    auto listed = users.List("alice", 10);
+    EXPECT_TRUE(listed.ok() && listed->size() == 1 && (*listed)[0].id == "bob");
+    EXPECT_EQ(users.Count().value(), 2);
+    ANALYTICS_RETURN_IF_ERROR(
+        users.ReplaceTokenHash("alice", "hash-a2", At("2024-02-01T00:00:00Z")));
+    auto rotated = users.FindByTokenHash("hash-a2");
+    EXPECT_TRUE(rotated.ok() && rotated->has_value());
+    return Ok();
+  });
+}
+
+TEST_F(PostgresRepositoriesTest, TasksInsertFindUpdateListAggregatesAndOverdue) {
+  InTx([](Transaction& tx) {
+    return UserRepository(tx).Create(model::User{"u1", At("2024-01-01T00:00:00Z")}, "h1");
+  });
+  using model::Priority;
+  using model::TaskStatus;
+  model::Task late =
+      NewTask("u1", "late", TaskStatus::kTodo, Priority::kHigh, "2024-01-10T09:00:00.123456Z");
+  late.due_at = At("2024-01-12T00:00:00Z");
+  model::Task a = AddTask(late);
+  model::Task b =
+      AddTask(NewTask("u1", "b", TaskStatus::kInProgress, Priority::kLow, "2024-01-11T10:00:00Z"));
+  model::Task c =
+      AddTask(NewTask("u1", "c", TaskStatus::kTodo, Priority::kUrgent, "2024-01-12T10:00:00Z"));
+  ASSERT_GT(a.id, 0);
+  ASSERT_GT(b.id, a.id);
+
+  // b becomes done; c is soft-deleted. Aggregates follow, as in TaskService.
+  InTx([&](Transaction& tx) -> Result<void> {
+    TaskRepository tasks(tx);
+    auto before = tasks.Find("u1", b.id);
+    if (!before.ok()) return before.error();
+    model::Task after = *before;
+    after.status = TaskStatus::kDone;
+    after.completed_at = At("2024-01-13T12:00:00Z");
+    after.updated_at = *after.completed_at;
+    ANALYTICS_RETURN_IF_ERROR(tasks.Update(after));
+    ANALYTICS_RETURN_IF_ERROR(
+        tasks.AddToAggregates("u1", Subtract(Contribution(after), Contribution(*before))));
+    model::Task deleted = c;
+    deleted.deleted = true;
+    deleted.deleted_at = At("2024-01-14T00:00:00Z");
+    ANALYTICS_RETURN_IF_ERROR(tasks.Update(deleted));
+    return tasks.AddToAggregates("u1", Subtract(Contribution(deleted), Contribution(c)));
+  });
+
+  InRead([&](Transaction& tx) -> Result<void> {
+    TaskRepository tasks(tx);
+    auto found = tasks.Find("u1", a.id);
+    EXPECT_TRUE(found.ok());
+    if (found.ok()) {
+      EXPECT_EQ(found->title, "late");
+      EXPECT_EQ(found->created_at, late.created_at);
+      EXPECT_EQ(found->due_at, late.due_at);
+      EXPECT_FALSE(found->completed_at.has_value());
+      EXPECT_FALSE(found->deleted);
+    }
+    EXPECT_EQ(tasks.Find("other", a.id).error().code, ErrorCode::kNotFound);
+
+    TaskFilter all;
+    all.user_id = "u1";
+    EXPECT_EQ(tasks.List(all)->size(), 2u);
+    all.include_deleted = true;
+    EXPECT_EQ(tasks.List(all)->size(), 3u);
+    TaskFilter done;
+    done.user_id = "u1";
+    done.status = TaskStatus::kDone;
+    auto done_list = tasks.List(done);
+    EXPECT_TRUE(done_list.ok() && done_list->size() == 1 && (*done_list)[0].id == b.id);
+    TaskFilter window;
+    window.user_id = "u1";
+    window.priority = Priority::kHigh;
+    window.created_from = At("2024-01-10T00:00:00Z");
+    window.created_to = At("2024-01-11T00:00:00Z");
+    window.limit = 5;
+    EXPECT_EQ(tasks.List(window)->size(), 1u);
+    TaskFilter page;
+    page.user_id = "u1";
+    page.include_deleted = true;
+    page.after_id = a.id;
+    page.limit = 1;
+    auto second = tasks.List(page);
+    EXPECT_TRUE(second.ok() && second->size() == 1 && (*second)[0].id == b.id);
+
+    auto running = tasks.LoadAggregates("u1");
+    auto truth = tasks.ComputeAggregatesFromTasks("u1");
+    EXPECT_TRUE(running.ok() && truth.ok());
+    if (running.ok() && truth.ok()) {
+      EXPECT_EQ(running->todo, 1);
+      EXPECT_EQ(running->done, 1);
+      EXPECT_EQ(running->urgent, 0);
+      EXPECT_EQ(running->weight_total, truth->weight_total);
+      EXPECT_EQ(running->weight_done_x2, truth->weight_done_x2);
+      EXPECT_EQ(running->done, truth->done);
+      EXPECT_EQ(running->todo, truth->todo);
+    }
+    EXPECT_EQ(tasks.LoadAggregates("nobody").error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(tasks.CountOverdue("u1", At("2024-01-12T00:00:00.000001Z")).value(), 1);
+    EXPECT_EQ(tasks.CountOverdue("u1", At("2024-01-12T00:00:00Z")).value(), 0);
+    return Ok();
+  });
+}
+
+TEST_F(PostgresRepositoriesTest, StatsCountByDayAndDailyRows) {
+  InTx([](Transaction& tx) {
+    return UserRepository(tx).Create(model::User{"u1", At("2024-01-01T00:00:00Z")}, "h1");
+  });
+  using model::Priority;
+  using model::TaskStatus;
+  AddTask(NewTask("u1", "old", TaskStatus::kTodo, Priority::kLow, "2024-01-09T12:00:00Z"));
+  model::Task done =
+      NewTask("u1", "done", TaskStatus::kDone, Priority::kMedium, "2024-01-10T23:59:59.999999Z");
+  done.completed_at = At("2024-01-11T00:00:00Z");
+  AddTask(done);
+  AddTask(
+      NewTask("u1", "cancelled", TaskStatus::kCancelled, Priority::kLow, "2024-01-10T01:00:00Z"));
+  const Day from = DayAt("2024-01-10");
+  const Day to = DayAt("2024-01-12");
+
+  InTx([&](Transaction& tx) -> Result<void> {
+    DailyRepository daily(tx, db_->dialect());
+    auto first = daily.AggregateDay(from, At("2024-01-12T00:30:00Z"));
+    if (!first.ok()) return first.error();
+    auto second = daily.AggregateDay(DayAt("2024-01-11"), At("2024-01-12T00:30:00Z"));
+    if (!second.ok()) return second.error();
+    EXPECT_EQ(*first, 1);
+    EXPECT_EQ(*second, 1);
+    return Ok();
+  });
+
+  InRead([&](Transaction& tx) -> Result<void> {
+    StatsRepository stats(tx, db_->dialect());
+    auto counts = stats.CountByDay("u1", from, to);
+    if (!counts.ok()) return counts.error();
+    EXPECT_EQ(counts->created_before, 1);
+    EXPECT_EQ(counts->completed_before, 0);
+    EXPECT_EQ(counts->created.size(), 1u);
+    EXPECT_EQ(counts->created[from], 1);
+    EXPECT_EQ(counts->completed.size(), 1u);
+    EXPECT_EQ(counts->completed[DayAt("2024-01-11")], 1);
+
+    auto rows = stats.DailyRows("u1", from, to);
+    if (!rows.ok()) return rows.error();
+    EXPECT_EQ(rows->size(), 2u);
+    if (rows->size() == 2) {
+      EXPECT_EQ((*rows)[0].date, from);
+      EXPECT_EQ((*rows)[0].tasks_created, 1);
+      EXPECT_EQ((*rows)[0].total_tasks, 2);
+      EXPECT_EQ((*rows)[1].date, DayAt("2024-01-11"));
+      EXPECT_EQ((*rows)[1].tasks_completed, 1);
+      EXPECT_DOUBLE_EQ((*rows)[1].completion_rate, 50.0);
+      EXPECT_EQ((*rows)[1].computed_at, At("2024-01-12T00:30:00Z"));
+    }
+    DailyRepository daily(tx, db_->dialect());
+    auto active = daily.ActiveUsers(At("2024-01-01T00:00:00Z"), 10);
+    EXPECT_TRUE(active.ok() && active->size() == 1 && (*active)[0].second == 3);
+    return Ok();
+  });
+
+  InTx([&](Transaction& tx) -> Result<void> {
+    auto moved = DailyRepository(tx, db_->dialect()).ArchiveBefore(DayAt("2024-01-11"));
+    if (!moved.ok()) return moved.error();
+    EXPECT_EQ(*moved, 1);
+    return Ok();
+  });
+  InRead([&](Transaction& tx) -> Result<void> {
+    auto rows = StatsRepository(tx, db_->dialect()).DailyRows("u1", from, to);
+    if (!rows.ok()) return rows.error();
+    EXPECT_EQ(rows->size(), 2u);  // one from the archive, one live, still in date order
+    if (rows->size() == 2) {
+      EXPECT_EQ((*rows)[0].date, from);
+    }
+    return Ok();
+  });
+}
+
+TEST_F(PostgresRepositoriesTest, AuditAppendAndListWithOptionalFilters) {
+  InTx([](Transaction& tx) -> Result<void> {
+    AuditRepository audit(tx);
+    ANALYTICS_RETURN_IF_ERROR(
+        audit.Append(AuditEntry{0, At("2024-01-10T10:00:00Z"), "admin", "u1", "CREATE", "task", "1",
+                                std::nullopt, std::string("{\"a\":1}"), "req-1"}));
+    ANALYTICS_RETURN_IF_ERROR(
+        audit.Append(AuditEntry{0, At("2024-01-10T11:00:00Z"), "u2", "u2", "DELETE", "task", "2",
+                                std::string("{}"), std::nullopt, "req-2"}));
+    return audit.Append(AuditEntry{0, At("2024-01-10T12:00:00.000001Z"), "u1", "u1", "UPDATE",
+                                   "task", "1", std::string("{}"), std::string("{}"), "req-3"});
+  });
+
+  InRead([](Transaction& tx) -> Result<void> {
+    AuditRepository audit(tx);
+    auto all = audit.List("", "", At("2024-01-01T00:00:00Z"), 10);
+    if (!all.ok()) return all.error();
+    EXPECT_EQ(all->size(), 3u);
+    if (all->size() == 3) {
+      EXPECT_EQ((*all)[0].action, "UPDATE");  // newest first
+      EXPECT_EQ((*all)[0].timestamp, At("2024-01-10T12:00:00.000001Z"));
+      EXPECT_EQ((*all)[2].after, std::optional<std::string>("{\"a\":1}"));
+      EXPECT_FALSE((*all)[2].before.has_value());
+    }
+    EXPECT_EQ(audit.List("DELETE", "", At("2024-01-01T00:00:00Z"), 10)->size(), 1u);
+    EXPECT_EQ(audit.List("", "u1", At("2024-01-01T00:00:00Z"), 10)->size(), 2u);
+    EXPECT_EQ(audit.List("UPDATE", "u1", At("2024-01-10T12:00:00.000002Z"), 10)->size(), 0u);
+    EXPECT_EQ(audit.List("", "", At("2024-01-01T00:00:00Z"), 1)->size(), 1u);
+    return Ok();
+  });
+}
+
+TEST_F(PostgresRepositoriesTest, JobRunsStartFinishRecentAndClaimOnce) {
+  std::int64_t id = 0;
+  InTx([&](Transaction& tx) -> Result<void> {
+    JobRepository jobs(tx);
+    auto started = jobs.Start("daily_aggregation", "--date 2024-01-15", At("2024-01-16T00:30:00Z"),
+                              "host-a", 42);
+    if (!started.ok()) return started.error();
+    id = *started;
+    auto claimed = jobs.Claim("daily_aggregation", At("2024-01-16T00:30:00Z"), "host-a");
+    auto again = jobs.Claim("daily_aggregation", At("2024-01-16T00:30:00Z"), "host-b");
+    EXPECT_TRUE(claimed.ok() && *claimed);
+    EXPECT_TRUE(again.ok() && !*again);
+    return Ok();
+  });
+  InTx([&](Transaction& tx) {
+    return JobRepository(tx).Finish(id, "succeeded", 7, "", At("2024-01-16T00:31:00Z"));
+  });
+
+  InRead([&](Transaction& tx) -> Result<void> {
+    JobRepository jobs(tx);
+    auto recent = jobs.Recent("", 5);
+    if (!recent.ok()) return recent.error();
+    EXPECT_EQ(recent->size(), 1u);
+    if (!recent->empty()) {
+      EXPECT_EQ((*recent)[0].status, "succeeded");
+      EXPECT_EQ((*recent)[0].rows, 7);
+      EXPECT_EQ((*recent)[0].finished_at, At("2024-01-16T00:31:00Z"));
+      EXPECT_EQ((*recent)[0].error, "");
+    }
+    EXPECT_EQ(jobs.Recent("backup", 5)->size(), 0u);
+    EXPECT_EQ(jobs.Running()->size(), 0u);
+    return Ok();
+  });
+}
+
+}  // namespace
+}  // namespace analytics::storage
