@@ -20,6 +20,7 @@ namespace analytics::test {
 class JobsTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    ANALYTICS_REQUIRE_BACKEND(GetParam());
     lease_ = std::make_unique<BackendLease>(GetParam(), dir_);
     config_.database.url = lease_->database_url();
     config_.cache.url = lease_->cache_url();

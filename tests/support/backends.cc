@@ -40,17 +40,15 @@ std::string SlotRedisUrl(const std::string& base, int slot) {
 }  // namespace
 
 std::vector<Backend> ConfiguredBackends() {
-  std::vector<Backend> backends = {Backend::kSqliteMemory};
-  bool have_postgres = !Env("ANALYTICS_TEST_POSTGRES_URL").empty() &&
-                       !Env("ANALYTICS_TEST_REDIS_URL").empty();
-  if (have_postgres) {
-    backends.push_back(Backend::kPostgresRedis);
-  } else if (Env("ANALYTICS_TEST_REQUIRE_ALL_BACKENDS") == "1") {
-    ADD_FAILURE() << "ANALYTICS_TEST_REQUIRE_ALL_BACKENDS=1 but ANALYTICS_TEST_POSTGRES_URL or "
-                     "ANALYTICS_TEST_REDIS_URL is not set";
-  }
-  return backends;
+  return {Backend::kSqliteMemory, Backend::kPostgresRedis};
 }
+
+bool BackendAvailable(Backend backend) {
+  if (backend == Backend::kSqliteMemory) return true;
+  return !Env("ANALYTICS_TEST_POSTGRES_URL").empty() && !Env("ANALYTICS_TEST_REDIS_URL").empty();
+}
+
+bool RequireAllBackends() { return Env("ANALYTICS_TEST_REQUIRE_ALL_BACKENDS") == "1"; }
 
 std::string BackendName(Backend backend) {
   return backend == Backend::kSqliteMemory ? "SqliteMemory" : "PostgresRedis";
@@ -63,6 +61,8 @@ int RunCommand(const std::string& command) {
 }
 
 BackendLease::BackendLease(Backend backend, const TempDir& dir) : backend_(backend) {
+  ANALYTICS_CHECK(BackendAvailable(backend))
+      << BackendName(backend) << " is not configured: check ANALYTICS_REQUIRE_BACKEND first";
   if (backend == Backend::kSqliteMemory) {
     database_url_ = "sqlite:///" + dir.File("analytics.db");
     cache_url_ = "memory";

@@ -14,7 +14,14 @@ namespace analytics::test {
 
 enum class Backend { kSqliteMemory, kPostgresRedis };
 
+// Every backend. Test suites instantiate all of them at discovery time (when
+// ctest lists the tests, before any service runs); a test on a backend whose
+// services are not configured skips, or fails under
+// ANALYTICS_TEST_REQUIRE_ALL_BACKENDS=1 (see ANALYTICS_REQUIRE_BACKEND).
 std::vector<Backend> ConfiguredBackends();
+// True when the services `backend` needs are configured.
+bool BackendAvailable(Backend backend);
+bool RequireAllBackends();
 // "SqliteMemory" / "PostgresRedis", for test names.
 std::string BackendName(Backend backend);
 
@@ -46,3 +53,19 @@ class BackendLease {
 int RunCommand(const std::string& command);
 
 }  // namespace analytics::test
+
+// In a fixture's SetUp (or a test body): skip a test whose backend is not
+// configured — or fail it when every backend is required (CI).
+#define ANALYTICS_REQUIRE_BACKEND(backend)                                              \
+  do {                                                                                  \
+    if (!::analytics::test::BackendAvailable(backend)) {                                \
+      if (::analytics::test::RequireAllBackends()) {                                    \
+        FAIL() << ::analytics::test::BackendName(backend)                               \
+               << " is required (ANALYTICS_TEST_REQUIRE_ALL_BACKENDS=1) but "           \
+                  "ANALYTICS_TEST_POSTGRES_URL / ANALYTICS_TEST_REDIS_URL are not set"; \
+      }                                                                                 \
+      GTEST_SKIP() << ::analytics::test::BackendName(backend)                           \
+                   << ": set ANALYTICS_TEST_POSTGRES_URL and ANALYTICS_TEST_REDIS_URL "  \
+                      "(scripts/run-tests.sh does)";                                    \
+    }                                                                                   \
+  } while (false)
