@@ -73,6 +73,11 @@ bool HasJsonContentType(const http::Request& request) {
 
 Result<json> ParseJsonBody(const http::Request& request) {
   if (request.body.empty()) return InvalidArgument("body", "request body is empty");
+  // The parser stops at a NUL byte; JSON never contains a raw one, so refuse
+  // rather than act on a prefix of what the client (or a proxy) sent.
+  if (request.body.find('\0') != std::string::npos) {
+    return InvalidArgument("body", "request body contains a NUL byte");
+  }
   json parsed = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     return InvalidArgument("body", "request body is not valid JSON (UTF-8)");

@@ -2,6 +2,7 @@
 // RequestId (http::Server) → access log + metrics (Api::Complete) → rate limit
 // → authenticate → router → handler.
 #include <memory>
+#include <optional>
 
 #include "api/access_log.h"
 #include "api/api.h"
@@ -107,20 +108,25 @@ Api::~Api() = default;
 http::Response Api::Handle(http::Request& request) {
   State& s = *state_;
   std::string_view token = BearerToken(request);
-  if (!IsExempt(request.path)) {
-    std::string_view key = token.empty() ? std::string_view(request.remote_address) : token;
+  bool limited = !IsExempt(request.path);
+  // Buckets are per token only for tokens that authenticate; anything else
+  // (no token, a made-up one, an unknown path) draws on the client address's
+  // bucket, so random tokens cannot buy fresh buckets.
+  auto over_limit = [&](std::string_view key) -> std::optional<http::Response> {
+    if (!limited) return std::nullopt;
     RateDecision decision = s.limiter.Take(key, std::chrono::steady_clock::now());
-    if (!decision.allowed) {
-      http::Response response = http::ProblemResponse(
-          http::status::kTooManyRequests, "rate limit exceeded; retry after the Retry-After delay");
-      response.SetHeader("Retry-After", std::to_string(decision.retry_after.count()));
-      response.log_note = "RateLimitExceeded";
-      return response;
-    }
-  }
+    if (decision.allowed) return std::nullopt;
+    http::Response response = http::ProblemResponse(
+        http::status::kTooManyRequests, "rate limit exceeded; retry after the Retry-After delay");
+    response.SetHeader("Retry-After", std::to_string(decision.retry_after.count()));
+    response.log_note = "RateLimitExceeded";
+    return response;
+  };
+  std::string_view address = request.remote_address;
 
   Match match = s.router.Find(request);
   if (match.route == nullptr) {
+    if (auto limit = over_limit(address)) return *limit;
     http::Response response = match.status == http::status::kMethodNotAllowed
                                   ? http::ProblemResponse(match.status, "method not allowed")
                                   : http::ProblemResponse(match.status, "no such resource");
@@ -133,21 +139,29 @@ http::Response Api::Handle(http::Request& request) {
   model::Caller caller;
   bool needs_token = route.access != Access::kAnyone ||
                      (route.pattern == "/metrics" && s.options.metrics_require_admin);
-  if (needs_token) {
-    auto authenticated = s.services.users.Authenticate(token);
-    if (!authenticated.ok()) return http::ProblemResponse(authenticated.error());
-    caller = *authenticated;
-    request.user = caller.is_admin ? "admin" : caller.user_id;
-    // kAnyone routes ask for a token only when they are admin-only by config.
-    bool allowed = route.access == Access::kOwner ? caller.MayAccess(request.PathParam("uid"))
-                                                  : caller.is_admin;
-    if (!allowed) {
-      return http::ProblemResponse(
-          Error{ErrorCode::kPermissionDenied,
-                route.access == Access::kAdmin ? "this endpoint needs the admin token"
-                                               : "this token may not access that user's data",
-                {}});
+  if (!needs_token) {
+    if (auto limit = over_limit(token.empty() ? address : token)) return *limit;
+    return route.handler(request, caller);
+  }
+  auto authenticated = s.services.users.Authenticate(token);
+  if (!authenticated.ok()) {
+    if (authenticated.error().code == ErrorCode::kUnauthenticated) {
+      if (auto limit = over_limit(address)) return *limit;
     }
+    return http::ProblemResponse(authenticated.error());
+  }
+  if (auto limit = over_limit(token)) return *limit;
+  caller = *authenticated;
+  request.user = caller.is_admin ? "admin" : caller.user_id;
+  // kAnyone routes ask for a token only when they are admin-only by config.
+  bool allowed = route.access == Access::kOwner ? caller.MayAccess(request.PathParam("uid"))
+                                                : caller.is_admin;
+  if (!allowed) {
+    return http::ProblemResponse(
+        Error{ErrorCode::kPermissionDenied,
+              route.access == Access::kAdmin ? "this endpoint needs the admin token"
+                                             : "this token may not access that user's data",
+              {}});
   }
   return route.handler(request, caller);
 }

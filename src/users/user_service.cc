@@ -12,6 +12,8 @@ Result<IssuedToken> UserService::Create(std::string_view id) {
   if (!model::IsValidUserId(id)) {
     return InvalidArgument("id", "id must be 1-64 characters from [A-Za-z0-9_.-]");
   }
+  // "admin" names the admin token in access-log and audit_log actor fields.
+  if (id == "admin") return InvalidArgument("id", "id 'admin' is reserved");
   IssuedToken issued{model::User{std::string(id), clock_.Now()}, NewToken()};
   std::string hash = HashToken(issued.token);
   auto done = db_.InTransaction([&](storage::Transaction& tx) -> Result<void> {

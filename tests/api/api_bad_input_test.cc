@@ -49,7 +49,7 @@ class BadInputApiTest : public ApiTest {
   Json before_;
 };
 
-TEST_F(BadInputApiTest, MalformedJsonIs400NamingBody) {
+TEST_P(BadInputApiTest, MalformedJsonIs400NamingBody) {
   const std::vector<std::string> bodies = {"{",
                                            R"({"title":})",
                                            "nope",
@@ -75,7 +75,7 @@ TEST_F(BadInputApiTest, MalformedJsonIs400NamingBody) {
   }
 }
 
-TEST_F(BadInputApiTest, JsonThatIsNotAnObjectIs400) {
+TEST_P(BadInputApiTest, JsonThatIsNotAnObjectIs400) {
   for (const char* body : {"[]", "\"str\"", "5", "null", "true", "[{\"title\":\"a\"}]"}) {
     SCOPED_TRACE(body);
     EXPECT_TRUE(Rejects("POST", TasksPath("b1"), body, "body"));
@@ -90,7 +90,7 @@ TEST_F(BadInputApiTest, JsonThatIsNotAnObjectIs400) {
   EXPECT_TRUE(Rejects("POST", "/api/v1/admin/cache/invalidate", "[]", "body", true));
 }
 
-TEST_F(BadInputApiTest, WrongTypesNameTheField) {
+TEST_P(BadInputApiTest, WrongTypesNameTheField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"title":5})", "title"},
       {R"({"title":null})", "title"},
@@ -126,7 +126,7 @@ TEST_F(BadInputApiTest, WrongTypesNameTheField) {
   EXPECT_TRUE(Rejects("POST", kUsers, R"({"id":null})", "id", true));
 }
 
-TEST_F(BadInputApiTest, UnknownEnumValues) {
+TEST_P(BadInputApiTest, UnknownEnumValues) {
   for (const char* status : {"finished", "TODO", "Done", "", " todo", "in-progress", "null"}) {
     SCOPED_TRACE(status);
     EXPECT_TRUE(Rejects("POST", TasksPath("b1"), Json{{"title", "a"}, {"status", status}}.dump(),
@@ -141,7 +141,7 @@ TEST_F(BadInputApiTest, UnknownEnumValues) {
   }
 }
 
-TEST_F(BadInputApiTest, UnknownFieldsAreNamed) {
+TEST_P(BadInputApiTest, UnknownFieldsAreNamed) {
   for (const char* field :
        {"owner", "id", "user_id", "deleted", "deleted_at", "updated_at", "Title", "title ", ""}) {
     SCOPED_TRACE(field);
@@ -162,7 +162,7 @@ TEST_F(BadInputApiTest, UnknownFieldsAreNamed) {
   EXPECT_TRUE(Rejects("POST", kUsers, R"({"id":"x","token":"mine"})", "token", true));
 }
 
-TEST_F(BadInputApiTest, InvalidTaskIdsInPaths) {
+TEST_P(BadInputApiTest, InvalidTaskIdsInPaths) {
   for (const char* id : {"abc", "0", "-1", "99999999999999999999", "9223372036854775808", "1.5",
                          "1e3", "+1", "%201", "1%20", "0x10", "%27%3B--", "1;2"}) {
     const std::string path = TasksPath("b1") + "/" + id;
@@ -180,7 +180,7 @@ TEST_F(BadInputApiTest, InvalidTaskIdsInPaths) {
   EXPECT_TRUE(IsProblem(User().Delete(nul), 400, "path"));
 }
 
-TEST_F(BadInputApiTest, InvalidUtf8IsRejected) {
+TEST_P(BadInputApiTest, InvalidUtf8IsRejected) {
   const std::vector<std::string> bad = {
       "\xFF",     "\xC0\xAF", "\xED\xA0\x80",        "\xF4\x90\x80\x80",
       "\xE2\x82", "ok\x80",   "\xF8\x88\x80\x80\x80"};
@@ -206,7 +206,7 @@ TEST_F(BadInputApiTest, InvalidUtf8IsRejected) {
   EXPECT_TRUE(Rejects("POST", TasksPath("b1"), R"({"title":"\udc00x"})", "body"));
 }
 
-TEST_F(BadInputApiTest, NulBytes) {
+TEST_P(BadInputApiTest, NulBytes) {
   // Raw NUL inside a JSON string is not JSON.
   EXPECT_TRUE(Rejects("POST", TasksPath("b1"), Bytes("{\"title\":\"a\0b\"}"), "body"));
   EXPECT_TRUE(Rejects("POST", TasksPath("b1"), Bytes("\0{\"title\":\"a\"}"), "body"));
@@ -228,7 +228,7 @@ TEST_F(BadInputApiTest, NulBytes) {
 // JSON text never holds a raw NUL, so a body with one is malformed wherever
 // the NUL is; a parser that stops at the NUL would accept `{...}\0<anything>`
 // and act on a different document than a proxy or WAF in front of it sees.
-TEST_F(BadInputApiTest, BytesAfterANulAreNotIgnored) {
+TEST_P(BadInputApiTest, BytesAfterANulAreNotIgnored) {
   Client other = As(app_.CreateUser("nul"));
   for (const std::string& body : {Bytes("{\"title\":\"a\"}\0"), Bytes("{\"title\":\"a\"}\0garbage"),
                                   Bytes("{\"title\":\"a\"}\0{\"title\":\"b\",\"owner\":\"x\"}")}) {
@@ -242,7 +242,7 @@ TEST_F(BadInputApiTest, BytesAfterANulAreNotIgnored) {
   EXPECT_EQ(Body(list)["items"].size(), 0u) << list.body;
 }
 
-TEST_F(BadInputApiTest, ControlCharactersAndBadTitles) {
+TEST_P(BadInputApiTest, ControlCharactersAndBadTitles) {
   for (const char* title :
        {"", " ", "     ", "line1\nline2", "tab\there", "\r", "bell\x07", "del\x7F"}) {
     SCOPED_TRACE(::testing::PrintToString(std::string(title)));
@@ -258,7 +258,7 @@ TEST_F(BadInputApiTest, ControlCharactersAndBadTitles) {
       Rejects("PATCH", TaskUrl(), Json{{"title", std::string(100000, 'x')}}.dump(), "title"));
 }
 
-TEST_F(BadInputApiTest, InjectionStringsAreDataNotCode) {
+TEST_P(BadInputApiTest, InjectionStringsAreDataNotCode) {
   const std::string other = app_.CreateUser("inj");
   Client inj = As(other);
   const std::vector<std::string> titles = {
@@ -312,7 +312,7 @@ TEST_F(BadInputApiTest, InjectionStringsAreDataNotCode) {
   EXPECT_EQ(inj.Post(TasksPath("inj"), Json{{"title", "after"}}).status, 201);
 }
 
-TEST_F(BadInputApiTest, WrongContentTypeIs415) {
+TEST_P(BadInputApiTest, WrongContentTypeIs415) {
   for (const char* type :
        {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
         "application/xml", "application/jsonx", "json", "text/json", "application/javascript"}) {
@@ -338,7 +338,7 @@ TEST_F(BadInputApiTest, WrongContentTypeIs415) {
   }
 }
 
-TEST_F(BadInputApiTest, AbsurdLimitsAndRanges) {
+TEST_P(BadInputApiTest, AbsurdLimitsAndRanges) {
   Client user = User();
   for (const char* limit :
        {"18446744073709551616", "-0", "1000000", "-9223372036854775808", "%EF%BC%95"}) {
@@ -355,7 +355,7 @@ TEST_F(BadInputApiTest, AbsurdLimitsAndRanges) {
   EXPECT_TRUE(IsProblem(user.Get(UserPath("b1") + "/export?dataset=daily&from=0001-01-01"), 400));
 }
 
-TEST_F(BadInputApiTest, DeeplyNestedJsonIsRejectedWithoutCrashing) {
+TEST_P(BadInputApiTest, DeeplyNestedJsonIsRejectedWithoutCrashing) {
   const std::string open(100000, '[');
   const std::string close(100000, ']');
   const std::string objects = [] {
@@ -378,7 +378,7 @@ TEST_F(BadInputApiTest, DeeplyNestedJsonIsRejectedWithoutCrashing) {
   EXPECT_TRUE(Rejects("POST", TasksPath("b1"), R"({"title":"a","x":)" + objects + "}", "x"));
 }
 
-TEST_F(BadInputApiTest, HugeNumbers) {
+TEST_P(BadInputApiTest, HugeNumbers) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"title":"a","priority":1e400})", "priority"},
       {R"({"title":"a","priority":99999999999999999999999999999})", "priority"},
@@ -410,7 +410,7 @@ class BodyLimitApiTest : public BadInputApiTest {
         }) {}
 };
 
-TEST_F(BodyLimitApiTest, OversizedBodiesAre413) {
+TEST_P(BodyLimitApiTest, OversizedBodiesAre413) {
   const std::string big = "{\"title\":\"x\"" + std::string(3000, ' ') + "}";
   HttpResult r = User().Post(TasksPath("b1"), big);
   EXPECT_TRUE(IsProblem(r, 413));
@@ -468,6 +468,10 @@ TEST_F(BodyLimitApiTest, OversizedBodiesAre413) {
   EXPECT_EQ(chunked_ok.status, 201) << chunked_ok.body;
   EXPECT_EQ(Body(chunked_ok)["title"], "ch");
 }
+
+
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(BadInputApiTest);
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(BodyLimitApiTest);
 
 }  // namespace
 }  // namespace analytics::apitest

@@ -90,7 +90,7 @@ class ExportApiTest : public ApiTest {
   Client user_;
 };
 
-TEST_F(ExportApiTest, CsvIsRfc4180WithHeaderAndCrlf) {
+TEST_P(ExportApiTest, CsvIsRfc4180WithHeaderAndCrlf) {
   const std::string tricky = "Buy milk, eggs and \"cheese\" \xC3\xA9\xF0\x9F\x98\x80 ";
   Json t1 =
       CreateTask(user_, "e1",
@@ -134,7 +134,7 @@ TEST_F(ExportApiTest, CsvIsRfc4180WithHeaderAndCrlf) {
   for (const std::string& line : Lines(r.body)) EXPECT_EQ(line.back(), '\r') << line;
 }
 
-TEST_F(ExportApiTest, NdjsonLinesAreJsonTasks) {
+TEST_P(ExportApiTest, NdjsonLinesAreJsonTasks) {
   Json t1 = CreateTask(user_, "e1", Json{{"title", "line \"one\", with \\ and \xE2\x82\xAC"}});
   Json t2 = CreateTask(user_, "e1", Json{{"title", "two"}, {"status", "in_progress"}});
   HttpResult r = Export("?format=ndjson");
@@ -154,7 +154,7 @@ TEST_F(ExportApiTest, NdjsonLinesAreJsonTasks) {
   EXPECT_EQ(second, t2);
 }
 
-TEST_F(ExportApiTest, ManyPagesExportCompletelyInIdOrder) {
+TEST_P(ExportApiTest, ManyPagesExportCompletelyInIdOrder) {
   std::vector<std::int64_t> ids;
   for (int batch = 0; batch < 3; ++batch) {
     Json items = Json::array();
@@ -194,7 +194,7 @@ TEST_F(ExportApiTest, ManyPagesExportCompletelyInIdOrder) {
   EXPECT_EQ(nd_ids, ids);
 }
 
-TEST_F(ExportApiTest, FromAndToFilterByCreationDay) {
+TEST_P(ExportApiTest, FromAndToFilterByCreationDay) {
   Client admin = Admin();
   std::vector<std::int64_t> ids;
   for (const char* created : {"2024-01-05T12:00:00Z", "2024-01-10T23:59:59Z",
@@ -222,7 +222,7 @@ TEST_F(ExportApiTest, FromAndToFilterByCreationDay) {
   EXPECT_TRUE(IsProblem(Export("?to=soon"), 400, "to"));
 }
 
-TEST_F(ExportApiTest, DailyDataset) {
+TEST_P(ExportApiTest, DailyDataset) {
   HttpResult csv = Export("?dataset=daily&format=csv&from=2024-01-01&to=2024-03-31");
   ASSERT_EQ(csv.status, 200) << csv.body;
   EXPECT_TRUE(csv.complete);
@@ -247,7 +247,7 @@ TEST_F(ExportApiTest, DailyDataset) {
   EXPECT_TRUE(IsProblem(Export("?dataset=daily&from=2000-01-01&to=2024-01-01"), 400));
 }
 
-TEST_F(ExportApiTest, BadParametersAre400) {
+TEST_P(ExportApiTest, BadParametersAre400) {
   EXPECT_TRUE(IsProblem(Export("?format=xml"), 400, "format"));
   EXPECT_TRUE(IsProblem(Export("?format="), 400, "format"));
   EXPECT_TRUE(IsProblem(Export("?dataset=users"), 400, "dataset"));
@@ -259,6 +259,9 @@ TEST_F(ExportApiTest, BadParametersAre400) {
   ASSERT_EQ(plain.status, 200);
   EXPECT_EQ(plain.body.rfind("id,user_id,title,", 0), 0u);
 }
+
+
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(ExportApiTest);
 
 }  // namespace
 }  // namespace analytics::apitest

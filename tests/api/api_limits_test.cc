@@ -26,7 +26,7 @@ class RateLimitApiTest : public ApiTest {
         }) {}
 };
 
-TEST_F(RateLimitApiTest, FourthQuickRequestIs429AndOthersAreUnaffected) {
+TEST_P(RateLimitApiTest, FourthQuickRequestIs429AndOthersAreUnaffected) {
   config::LoggingOptions options;
   options.dir = app_.dir() + "/ratelog";
   ASSERT_TRUE(logging::Setup(options, options.dir + "/jobs").ok());
@@ -99,7 +99,7 @@ TEST_F(RateLimitApiTest, FourthQuickRequestIs429AndOthersAreUnaffected) {
   EXPECT_EQ(Body(list)["items"].size(), 0u) << "a limited write was stored";
 }
 
-TEST_F(RateLimitApiTest, AnonymousCallersAreLimitedByAddress) {
+TEST_P(RateLimitApiTest, AnonymousCallersAreLimitedByAddress) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(analytics::testing::Get(port(), "/api/v1/users/x").status, 401) << i;
   }
@@ -113,7 +113,7 @@ TEST_F(RateLimitApiTest, AnonymousCallersAreLimitedByAddress) {
 // client could dodge the limit (and hammer token lookups) by sending a fresh
 // random token with every request. Unknown tokens must share the client
 // address's bucket, like anonymous calls.
-TEST_F(RateLimitApiTest, RandomBadTokensDoNotEscapeTheLimit) {
+TEST_P(RateLimitApiTest, RandomBadTokensDoNotEscapeTheLimit) {
   int limited = 0;
   for (int i = 0; i < 6; ++i) {
     HttpResult r = analytics::testing::Get(
@@ -125,7 +125,7 @@ TEST_F(RateLimitApiTest, RandomBadTokensDoNotEscapeTheLimit) {
 
 class ProtocolApiTest : public ApiTest {};
 
-TEST_F(ProtocolApiTest, WrongMethodOnKnownPathIs405WithAllow) {
+TEST_P(ProtocolApiTest, WrongMethodOnKnownPathIs405WithAllow) {
   const std::string token = app_.CreateUser("p1");
   struct Case {
     std::string method;
@@ -167,7 +167,7 @@ TEST_F(ProtocolApiTest, WrongMethodOnKnownPathIs405WithAllow) {
   }
 }
 
-TEST_F(ProtocolApiTest, UnknownPathIs404Problem) {
+TEST_P(ProtocolApiTest, UnknownPathIs404Problem) {
   const std::string token = app_.CreateUser("p2");
   for (const char* path : {"/", "/nope", "/api", "/api/v1", "/api/v2/users", "/api/v1/users/p2/",
                            "/api/v1/users/p2/tasks/1/restore/now", "/api/v1/users/p2/unknown",
@@ -182,7 +182,7 @@ TEST_F(ProtocolApiTest, UnknownPathIs404Problem) {
   }
 }
 
-TEST_F(ProtocolApiTest, RequestIdIsEchoedOrGenerated) {
+TEST_P(ProtocolApiTest, RequestIdIsEchoedOrGenerated) {
   const std::string token = app_.CreateUser("r1");
   Client user = As(token);
   struct Case {
@@ -234,7 +234,7 @@ TEST_F(ProtocolApiTest, RequestIdIsEchoedOrGenerated) {
   }
 }
 
-TEST_F(ProtocolApiTest, HeadOnAStreamedExportSendsNoBodyAndKeepsTheConnection) {
+TEST_P(ProtocolApiTest, HeadOnAStreamedExportSendsNoBodyAndKeepsTheConnection) {
   Client user = As(app_.CreateUser("h1"));
   CreateTask(user, "h1", "a task");
   analytics::testing::Connection conn(port());
@@ -255,7 +255,7 @@ class MetricsAdminApiTest : public ApiTest {
       : ApiTest([](config::Config& c) { c.server.metrics_require_admin = true; }) {}
 };
 
-TEST_F(MetricsAdminApiTest, MetricsCanRequireTheAdminToken) {
+TEST_P(MetricsAdminApiTest, MetricsCanRequireTheAdminToken) {
   const std::string token = app_.CreateUser("m1");
   HttpResult anonymous = analytics::testing::Get(port(), "/metrics");
   EXPECT_TRUE(IsProblem(anonymous, 401));
@@ -266,7 +266,7 @@ TEST_F(MetricsAdminApiTest, MetricsCanRequireTheAdminToken) {
   EXPECT_EQ(analytics::testing::Get(port(), "/health").status, 200);
 }
 
-TEST_F(ProtocolApiTest, HeadOnAGetRouteAndHealthShape) {
+TEST_P(ProtocolApiTest, HeadOnAGetRouteAndHealthShape) {
   HttpResult health = analytics::testing::Get(port(), "/health");
   ASSERT_EQ(health.status, 200);
   Json j = Body(health);
@@ -277,6 +277,11 @@ TEST_F(ProtocolApiTest, HeadOnAGetRouteAndHealthShape) {
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());
 }
+
+
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(RateLimitApiTest);
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(ProtocolApiTest);
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(MetricsAdminApiTest);
 
 }  // namespace
 }  // namespace analytics::apitest

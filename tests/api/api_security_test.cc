@@ -65,11 +65,6 @@ std::string Fill(std::string path, const std::string& uid, std::int64_t id) {
   return path;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 class SecurityApiTest : public ApiTest {
  protected:
   SecurityApiTest() {
@@ -90,7 +85,7 @@ class SecurityApiTest : public ApiTest {
   std::int64_t bob_deleted_id_ = 0;
 };
 
-TEST_F(SecurityApiTest, OtherUsersTokenGets403AndLearnsNothing) {
+TEST_P(SecurityApiTest, OtherUsersTokenGets403AndLearnsNothing) {
   const Json before = Snapshot("bob");
   Client alice = As(alice_token_);
   const std::int64_t bob_id = bob_task_["id"];
@@ -126,7 +121,7 @@ TEST_F(SecurityApiTest, OtherUsersTokenGets403AndLearnsNothing) {
   EXPECT_EQ(alice.Get(TasksPath("alice")).status, 200);
 }
 
-TEST_F(SecurityApiTest, MissingOrBadTokenIs401WithChallenge) {
+TEST_P(SecurityApiTest, MissingOrBadTokenIs401WithChallenge) {
   const std::int64_t bob_id = bob_task_["id"];
   const std::vector<HeaderList> bad_auth = {
       {},
@@ -164,7 +159,7 @@ TEST_F(SecurityApiTest, MissingOrBadTokenIs401WithChallenge) {
             200);
 }
 
-TEST_F(SecurityApiTest, UserTokenOnAdminRoutesIs403) {
+TEST_P(SecurityApiTest, UserTokenOnAdminRoutesIs403) {
   Client alice = As(alice_token_);
   for (const Call& call : kAdminCalls) {
     SCOPED_TRACE(call.method + " " + call.path);
@@ -182,7 +177,7 @@ TEST_F(SecurityApiTest, UserTokenOnAdminRoutesIs403) {
   EXPECT_EQ(admin.Post("/api/v1/admin/cache/invalidate", "").status, 200);
 }
 
-TEST_F(SecurityApiTest, AdminTokenActsOnEveryUser) {
+TEST_P(SecurityApiTest, AdminTokenActsOnEveryUser) {
   Client admin = Admin();
   const std::int64_t bob_id = bob_task_["id"];
   EXPECT_EQ(admin.Get(TaskPath("bob", bob_id)).status, 200);
@@ -193,7 +188,7 @@ TEST_F(SecurityApiTest, AdminTokenActsOnEveryUser) {
   EXPECT_EQ(Body(created)["user_id"], "alice");
 }
 
-TEST_F(SecurityApiTest, TokensAreStoredOnlyAsSha256Hashes) {
+TEST_P(SecurityApiTest, TokensAreStoredOnlyAsSha256Hashes) {
   // The hash is SHA-256 in lower-case hex (FIPS 180-2 test vector).
   EXPECT_EQ(users::HashToken("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -207,8 +202,7 @@ TEST_F(SecurityApiTest, TokensAreStoredOnlyAsSha256Hashes) {
   const std::string carol = Body(rotated)["token"];
   ASSERT_EQ(As(carol).Get(UserPath("carol")).status, 200);
 
-  const std::string db = app_.dir() + "/analytics.db";
-  const std::string bytes = ReadFile(db) + ReadFile(db + "-wal") + ReadFile(db + "-journal");
+  const std::string bytes = app_.DatabaseBytes();
   ASSERT_GT(bytes.size(), 0u);
   ASSERT_NE(bytes.find("bob-secret-title"), std::string::npos)
       << "the test reads the wrong file: task data is not in it";
@@ -227,7 +221,7 @@ TEST_F(SecurityApiTest, TokensAreStoredOnlyAsSha256Hashes) {
   }
 }
 
-TEST_F(SecurityApiTest, TokensDoNotLeakIntoOtherResponses) {
+TEST_P(SecurityApiTest, TokensDoNotLeakIntoOtherResponses) {
   Client admin = Admin();
   for (const std::string& path : {kUsers, UserPath("bob"), TasksPath("bob"),
                                   AnalyticsPath("bob", "overview"), UserPath("bob") + "/export"}) {
@@ -238,6 +232,9 @@ TEST_F(SecurityApiTest, TokensDoNotLeakIntoOtherResponses) {
     EXPECT_EQ(r.body.find("token_hash"), std::string::npos) << path;
   }
 }
+
+
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(SecurityApiTest);
 
 }  // namespace
 }  // namespace analytics::apitest

@@ -90,7 +90,7 @@ class StatsApiTest : public ApiTest {
   Client user_;
 };
 
-TEST_F(StatsApiTest, OverviewOfNewUserHasEveryKeyAtZero) {
+TEST_P(StatsApiTest, OverviewOfNewUserHasEveryKeyAtZero) {
   HttpResult r = Overview();
   ASSERT_EQ(r.status, 200) << r.body;
   Json j = Body(r);
@@ -114,7 +114,7 @@ TEST_F(StatsApiTest, OverviewOfNewUserHasEveryKeyAtZero) {
   EXPECT_EQ(j.size(), 7u) << r.body;
 }
 
-TEST_F(StatsApiTest, MissThenHitWithAgeAndSameAsOf) {
+TEST_P(StatsApiTest, MissThenHitWithAgeAndSameAsOf) {
   HttpResult first = Overview();
   ASSERT_EQ(first.status, 200);
   EXPECT_EQ(first.Header("x-cache"), "miss");
@@ -135,7 +135,7 @@ TEST_F(StatsApiTest, MissThenHitWithAgeAndSameAsOf) {
   EXPECT_EQ(Body(by_admin), Body(first));
 }
 
-TEST_F(StatsApiTest, NumbersFollowTheMetricDefinitions) {
+TEST_P(StatsApiTest, NumbersFollowTheMetricDefinitions) {
   CreateTask(user_, "s1",
              Json{{"title", "late done"},
                   {"status", "done"},
@@ -189,7 +189,7 @@ TEST_F(StatsApiTest, NumbersFollowTheMetricDefinitions) {
   }
 }
 
-TEST_F(StatsApiTest, UnknownMetricIs404) {
+TEST_P(StatsApiTest, UnknownMetricIs404) {
   for (const char* bad : {"bogus", "overviews", "TASK_TOTALS", "task_totals.json", ".."}) {
     SCOPED_TRACE(bad);
     EXPECT_TRUE(IsProblem(user_.Get(AnalyticsPath("s1", bad)), 404));
@@ -199,7 +199,7 @@ TEST_F(StatsApiTest, UnknownMetricIs404) {
   EXPECT_TRUE(IsProblem(Admin().Get(AnalyticsPath("nobody", "task_totals")), 404));
 }
 
-TEST_F(StatsApiTest, ReadYourWritesThroughAWarmCache) {
+TEST_P(StatsApiTest, ReadYourWritesThroughAWarmCache) {
   Model model;
   std::mt19937 rng(12345);
   const char* statuses[] = {"todo", "in_progress", "done", "cancelled"};
@@ -266,7 +266,7 @@ TEST_F(StatsApiTest, ReadYourWritesThroughAWarmCache) {
   }
 }
 
-TEST_F(StatsApiTest, ReadYourWritesUnderConcurrentWritersAndReaders) {
+TEST_P(StatsApiTest, ReadYourWritesUnderConcurrentWritersAndReaders) {
   constexpr int kUsers = 3;
   constexpr int kWrites = 30;
   std::vector<std::string> tokens;
@@ -336,7 +336,7 @@ TEST_F(StatsApiTest, ReadYourWritesUnderConcurrentWritersAndReaders) {
   EXPECT_EQ(failures.load(), 0) << first_failure;
 }
 
-TEST_F(StatsApiTest, AdminCacheInvalidationCausesMisses) {
+TEST_P(StatsApiTest, AdminCacheInvalidationCausesMisses) {
   ASSERT_EQ(Overview().status, 200);
   ASSERT_EQ(Overview().Header("x-cache"), "hit");
   Client admin = Admin();
@@ -364,7 +364,7 @@ class UncachedStatsApiTest : public ApiTest {
         }) {}
 };
 
-TEST_F(UncachedStatsApiTest, TtlZeroMeansEveryReadIsAMiss) {
+TEST_P(UncachedStatsApiTest, TtlZeroMeansEveryReadIsAMiss) {
   Client user = As(app_.CreateUser("z"));
   for (int i = 0; i < 3; ++i) {
     HttpResult r = user.Get(AnalyticsPath("z", "overview"));
@@ -380,6 +380,8 @@ TEST_F(UncachedStatsApiTest, TtlZeroMeansEveryReadIsAMiss) {
 class TrendsApiTest : public StatsApiTest {
  protected:
   void SetUp() override {
+    StatsApiTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     Client admin = Admin();
     CreateTask(admin, "s1", Json{{"title", "a"}, {"created_at", "2024-01-02T10:00:00Z"}});
     CreateTask(admin, "s1",
@@ -403,7 +405,7 @@ class TrendsApiTest : public StatsApiTest {
   }
 };
 
-TEST_F(TrendsApiTest, WeeksStartOnMonday) {
+TEST_P(TrendsApiTest, WeeksStartOnMonday) {
   Json j = Trends("?granularity=week&from=2024-01-03&to=2024-01-20");
   EXPECT_EQ(j["granularity"], "week");
   EXPECT_EQ(j["user_id"], "s1");
@@ -430,7 +432,7 @@ TEST_F(TrendsApiTest, WeeksStartOnMonday) {
   EXPECT_EQ(long_range["series"].size(), 53u);
 }
 
-TEST_F(TrendsApiTest, DaysAndMonths) {
+TEST_P(TrendsApiTest, DaysAndMonths) {
   Json days = Trends("?granularity=day&from=2024-01-08&to=2024-01-12");
   EXPECT_EQ(days["series"],
             Json::array({Point("2024-01-08", 0, 0, 0.0), Point("2024-01-09", 1, 0, 0.0),
@@ -452,7 +454,7 @@ TEST_F(TrendsApiTest, DaysAndMonths) {
   EXPECT_TRUE(last == today_before || last == today_after) << last;
 }
 
-TEST_F(TrendsApiTest, DeletedAndCancelledTasksAreNotCounted) {
+TEST_P(TrendsApiTest, DeletedAndCancelledTasksAreNotCounted) {
   Client admin = Admin();
   CreateTask(
       admin, "s1",
@@ -474,7 +476,7 @@ TEST_F(TrendsApiTest, DeletedAndCancelledTasksAreNotCounted) {
             Json::array({Point("2024-01-01", 2, 1, 50.0), Point("2024-01-08", 1, 1, 66.67)}));
 }
 
-TEST_F(TrendsApiTest, BadParametersAre400NamingThem) {
+TEST_P(TrendsApiTest, BadParametersAre400NamingThem) {
   const std::string path = AnalyticsPath("s1", "trends");
   EXPECT_TRUE(IsProblem(user_.Get(path + "?granularity=hour"), 400, "granularity"));
   EXPECT_TRUE(IsProblem(user_.Get(path + "?granularity="), 400, "granularity"));
@@ -492,7 +494,7 @@ TEST_F(TrendsApiTest, BadParametersAre400NamingThem) {
   EXPECT_TRUE(IsProblem(Admin().Get(AnalyticsPath("nobody", "trends")), 404));
 }
 
-TEST_F(TrendsApiTest, DailyReturnsItemsArray) {
+TEST_P(TrendsApiTest, DailyReturnsItemsArray) {
   HttpResult r = user_.Get(AnalyticsPath("s1", "daily") + "?from=2024-01-01&to=2024-01-31");
   ASSERT_EQ(r.status, 200) << r.body;
   Json j = Body(r);
@@ -515,6 +517,11 @@ TEST_F(TrendsApiTest, DailyReturnsItemsArray) {
   EXPECT_TRUE(IsProblem(user_.Get(path + "?from=1900-01-01&to=2024-01-01"), 400));
   EXPECT_TRUE(IsProblem(Admin().Get(AnalyticsPath("nobody", "daily")), 404));
 }
+
+
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(StatsApiTest);
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(UncachedStatsApiTest);
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(TrendsApiTest);
 
 }  // namespace
 }  // namespace analytics::apitest

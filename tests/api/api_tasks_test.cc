@@ -59,7 +59,7 @@ class TasksApiTest : public ApiTest {
   Client user_;
 };
 
-TEST_F(TasksApiTest, CreateAppliesDefaultsAndSetsLocation) {
+TEST_P(TasksApiTest, CreateAppliesDefaultsAndSetsLocation) {
   HttpResult r = user_.Post(TasksPath("u1"), Json{{"title", "write tests"}});
   ASSERT_EQ(r.status, 201) << r.body;
   Json t = Body(r);
@@ -83,7 +83,7 @@ TEST_F(TasksApiTest, CreateAppliesDefaultsAndSetsLocation) {
   EXPECT_EQ(Body(got), t);
 }
 
-TEST_F(TasksApiTest, CreateWithEveryOptionalField) {
+TEST_P(TasksApiTest, CreateWithEveryOptionalField) {
   Json t = CreateTask(user_, "u1",
                       Json{{"title", "ship"},
                            {"status", "done"},
@@ -101,7 +101,7 @@ TEST_F(TasksApiTest, CreateWithEveryOptionalField) {
   EXPECT_TRUE(null_due["due_at"].is_null());
 }
 
-TEST_F(TasksApiTest, ListFiltersByStatusPriorityAndDeleted) {
+TEST_P(TasksApiTest, ListFiltersByStatusPriorityAndDeleted) {
   const std::int64_t a =
       CreateTask(user_, "u1", Json{{"title", "a"}, {"status", "done"}, {"priority", "high"}})["id"];
   const std::int64_t b = CreateTask(user_, "u1", Json{{"title", "b"}, {"priority", "high"}})["id"];
@@ -131,7 +131,7 @@ TEST_F(TasksApiTest, ListFiltersByStatusPriorityAndDeleted) {
       IsProblem(user_.Get(TasksPath("u1") + "?include_deleted=maybe"), 400, "include_deleted"));
 }
 
-TEST_F(TasksApiTest, CursorPaginationHasNoDuplicatesOrGaps) {
+TEST_P(TasksApiTest, CursorPaginationHasNoDuplicatesOrGaps) {
   const std::vector<std::int64_t> created = CreateMany(23);
   ASSERT_EQ(created.size(), 23u);
   int pages = 0;
@@ -164,7 +164,7 @@ TEST_F(TasksApiTest, CursorPaginationHasNoDuplicatesOrGaps) {
   EXPECT_TRUE(IsProblem(user_.Get(TasksPath("u1") + "?cursor="), 400, "cursor"));
 }
 
-TEST_F(TasksApiTest, LimitBounds) {
+TEST_P(TasksApiTest, LimitBounds) {
   CreateMany(3);
   for (const char* bad :
        {"0", "1001", "-1", "abc", "", "1.5", "1e2", "99999999999999999999", "%2B5", "5%20"}) {
@@ -181,7 +181,7 @@ TEST_F(TasksApiTest, LimitBounds) {
   EXPECT_TRUE(Body(max)["next_cursor"].is_null());
 }
 
-TEST_F(TasksApiTest, PatchToDoneSetsCompletedAtAndLeavingDoneClearsIt) {
+TEST_P(TasksApiTest, PatchToDoneSetsCompletedAtAndLeavingDoneClearsIt) {
   Json t = CreateTask(user_, "u1", "finish me");
   const std::int64_t id = t["id"];
   HttpResult done = user_.Patch(TaskPath("u1", id), Json{{"status", "done"}});
@@ -221,7 +221,7 @@ TEST_F(TasksApiTest, PatchToDoneSetsCompletedAtAndLeavingDoneClearsIt) {
   EXPECT_TRUE(IsProblem(user_.Patch(TaskPath("u1", id), Json::object()), 400, "body"));
 }
 
-TEST_F(TasksApiTest, SoftDeleteRestoreAndConflicts) {
+TEST_P(TasksApiTest, SoftDeleteRestoreAndConflicts) {
   Json t = CreateTask(user_, "u1", "to delete");
   const std::int64_t id = t["id"];
   HttpResult deleted = user_.Delete(TaskPath("u1", id));
@@ -248,7 +248,7 @@ TEST_F(TasksApiTest, SoftDeleteRestoreAndConflicts) {
   EXPECT_EQ(user_.Patch(TaskPath("u1", id), Json{{"title", "x"}}).status, 200);
 }
 
-TEST_F(TasksApiTest, UnknownTaskAndOtherUsersTaskAre404) {
+TEST_P(TasksApiTest, UnknownTaskAndOtherUsersTaskAre404) {
   const std::string bob_token = app_.CreateUser("bob");
   Client bob = As(bob_token);
   Json bobs = CreateTask(bob, "bob", "bob's secret");
@@ -277,7 +277,7 @@ TEST_F(TasksApiTest, UnknownTaskAndOtherUsersTaskAre404) {
   EXPECT_TRUE(IsProblem(admin.Get(TaskPath("ghost", bob_id)), 404));
 }
 
-TEST_F(TasksApiTest, ImportFieldsOnlyWithAdminToken) {
+TEST_P(TasksApiTest, ImportFieldsOnlyWithAdminToken) {
   Client admin = Admin();
   HttpResult imported = admin.Post(TasksPath("u1"), Json{{"title", "old"},
                                                          {"status", "done"},
@@ -319,7 +319,7 @@ TEST_F(TasksApiTest, ImportFieldsOnlyWithAdminToken) {
   EXPECT_EQ(Snapshot("u1"), before);
 }
 
-TEST_F(TasksApiTest, BatchCreatesInInputOrder) {
+TEST_P(TasksApiTest, BatchCreatesInInputOrder) {
   Json items = Json::array();
   const char* priorities[] = {"low", "medium", "high", "urgent"};
   for (int i = 0; i < 50; ++i) {
@@ -347,7 +347,7 @@ TEST_F(TasksApiTest, BatchCreatesInInputOrder) {
   EXPECT_EQ(wrapped.status, 201) << wrapped.body;
 }
 
-TEST_F(TasksApiTest, BatchIsAllOrNothing) {
+TEST_P(TasksApiTest, BatchIsAllOrNothing) {
   CreateMany(4, "existing");
   const Json before = Snapshot("u1");
   Json items = Json::array();
@@ -377,7 +377,7 @@ TEST_F(TasksApiTest, BatchIsAllOrNothing) {
   EXPECT_EQ(Snapshot("u1"), before);
 }
 
-TEST_F(TasksApiTest, BatchOfExactlyTenThousandIsAccepted) {
+TEST_P(TasksApiTest, BatchOfExactlyTenThousandIsAccepted) {
   Json items = Json::array();
   for (int i = 0; i < 10000; ++i) items.push_back(Json{{"title", "t" + std::to_string(i)}});
   HttpResult r = user_.Post(TasksPath("u1") + ":batch", items);
@@ -388,6 +388,9 @@ TEST_F(TasksApiTest, BatchOfExactlyTenThousandIsAccepted) {
   HttpResult overview = user_.Get(AnalyticsPath("u1", "overview"));
   EXPECT_EQ(Body(overview)["task_totals"]["total"], 10000);
 }
+
+
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(TasksApiTest);
 
 }  // namespace
 }  // namespace analytics::apitest

@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "support/http_client.h"
+#include "support/backends.h"
 #include "support/test_app.h"
 
 namespace analytics::apitest {
@@ -110,9 +111,17 @@ class Client {
 };
 
 // A fixture with one App; derived fixtures pass a config tweak.
-class ApiTest : public ::testing::Test {
+// Parameterized by backend: every API test runs on SQLite + the in-process
+// cache and on PostgreSQL + Redis. Where a backend's services are not
+// configured the app is built on SQLite (so fixture constructors work) and
+// SetUp skips the test, or fails it when every backend is required (CI).
+class ApiTest : public ::testing::TestWithParam<test::Backend> {
  protected:
-  explicit ApiTest(const std::function<void(config::Config&)>& tweak = {}) : app_(tweak) {}
+  explicit ApiTest(const std::function<void(config::Config&)>& tweak = {})
+      : app_(test::BackendAvailable(GetParam()) ? GetParam() : test::Backend::kSqliteMemory,
+             tweak) {}
+
+  void SetUp() override { ANALYTICS_REQUIRE_BACKEND(GetParam()); }
 
   int port() const { return app_.port(); }
   Client Admin() { return Client(port(), test::kAdminToken); }
@@ -156,3 +165,11 @@ class ApiTest : public ::testing::Test {
 };
 
 }  // namespace analytics::apitest
+
+// Runs the TEST_Ps of `fixture` on every backend.
+#define ANALYTICS_API_TEST_ON_ALL_BACKENDS(fixture)                                        \
+  INSTANTIATE_TEST_SUITE_P(AllBackends, fixture,                                            \
+                           ::testing::ValuesIn(::analytics::test::ConfiguredBackends()),    \
+                           [](const auto& info) {                                           \
+                             return ::analytics::test::BackendName(info.param);             \
+                           })

@@ -9,7 +9,7 @@ namespace {
 
 class UsersApiTest : public ApiTest {};
 
-TEST_F(UsersApiTest, AdminCreatesUserWithTokenAndCreatedAt) {
+TEST_P(UsersApiTest, AdminCreatesUserWithTokenAndCreatedAt) {
   Client admin = Admin();
   HttpResult r = admin.Post(kUsers, Json{{"id", "alice"}});
   ASSERT_EQ(r.status, 201) << r.body;
@@ -37,7 +37,7 @@ TEST_F(UsersApiTest, AdminCreatesUserWithTokenAndCreatedAt) {
   EXPECT_FALSE(Body(me).contains("token"));
 }
 
-TEST_F(UsersApiTest, TwoUsersGetDifferentTokens) {
+TEST_P(UsersApiTest, TwoUsersGetDifferentTokens) {
   Client admin = Admin();
   HttpResult a = admin.Post(kUsers, Json{{"id", "a"}});
   HttpResult b = admin.Post(kUsers, Json{{"id", "b"}});
@@ -46,7 +46,7 @@ TEST_F(UsersApiTest, TwoUsersGetDifferentTokens) {
   EXPECT_NE(Body(a)["token"], Body(b)["token"]);
 }
 
-TEST_F(UsersApiTest, DuplicateIdIs409) {
+TEST_P(UsersApiTest, DuplicateIdIs409) {
   Client admin = Admin();
   ASSERT_EQ(admin.Post(kUsers, Json{{"id", "dup"}}).status, 201);
   HttpResult again = admin.Post(kUsers, Json{{"id", "dup"}});
@@ -54,7 +54,7 @@ TEST_F(UsersApiTest, DuplicateIdIs409) {
   EXPECT_EQ(Body(again).value("token", ""), "");
 }
 
-TEST_F(UsersApiTest, InvalidIdsAre400NamingId) {
+TEST_P(UsersApiTest, InvalidIdsAre400NamingId) {
   Client admin = Admin();
   const std::vector<Json> bad_ids = {"",
                                      "has space",
@@ -87,7 +87,7 @@ TEST_F(UsersApiTest, InvalidIdsAre400NamingId) {
   EXPECT_EQ(Body(list)["items"][0]["id"], longest);
 }
 
-TEST_F(UsersApiTest, OwnerAndAdminReadTheUser) {
+TEST_P(UsersApiTest, OwnerAndAdminReadTheUser) {
   const std::string token = app_.CreateUser("owner");
   HttpResult by_owner = As(token).Get(UserPath("owner"));
   ASSERT_EQ(by_owner.status, 200) << by_owner.body;
@@ -99,7 +99,7 @@ TEST_F(UsersApiTest, OwnerAndAdminReadTheUser) {
   EXPECT_TRUE(IsProblem(Admin().Get(UserPath("nobody")), 404));
 }
 
-TEST_F(UsersApiTest, RotateIssuesNewTokenAndOldOneStopsAtOnce) {
+TEST_P(UsersApiTest, RotateIssuesNewTokenAndOldOneStopsAtOnce) {
   const std::string old_token = app_.CreateUser("rot");
   Client old_client = As(old_token);
   ASSERT_EQ(old_client.Get(UserPath("rot")).status, 200);
@@ -129,7 +129,7 @@ TEST_F(UsersApiTest, RotateIssuesNewTokenAndOldOneStopsAtOnce) {
   EXPECT_TRUE(IsProblem(Admin().Post(UserPath("ghost") + "/tokens", ""), 404));
 }
 
-TEST_F(UsersApiTest, AdminListsUsersPageByPage) {
+TEST_P(UsersApiTest, AdminListsUsersPageByPage) {
   Client admin = Admin();
   std::vector<std::string> ids;
   for (int i = 0; i < 23; ++i) {
@@ -169,7 +169,7 @@ TEST_F(UsersApiTest, AdminListsUsersPageByPage) {
   EXPECT_TRUE(IsProblem(admin.Get(kUsers + "?cursor=%27%3B"), 400, "cursor"));
 }
 
-TEST_F(UsersApiTest, ListPageBoundaryEndsWithNullCursor) {
+TEST_P(UsersApiTest, ListPageBoundaryEndsWithNullCursor) {
   Client admin = Admin();
   for (const char* id : {"a1", "a2", "a3", "a4"}) {
     ASSERT_EQ(admin.Post(kUsers, Json{{"id", id}}).status, 201);
@@ -183,6 +183,9 @@ TEST_F(UsersApiTest, ListPageBoundaryEndsWithNullCursor) {
   EXPECT_EQ(Body(second)["items"].size(), 2u);
   EXPECT_TRUE(Body(second)["next_cursor"].is_null()) << second.body;
 }
+
+
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(UsersApiTest);
 
 }  // namespace
 }  // namespace analytics::apitest

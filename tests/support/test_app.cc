@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
 #include "base/check.h"
 
 namespace analytics::test {
@@ -37,6 +41,29 @@ std::string TestApp::CreateUser(const std::string& id) {
   auto issued = app_->users().Create(id);
   ANALYTICS_CHECK(issued.ok()) << "CreateUser: " << issued.error().message;
   return issued->token;
+}
+
+namespace {
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+}  // namespace
+
+std::string TestApp::DatabaseBytes() const {
+  if (lease_->backend() == Backend::kSqliteMemory) {
+    std::string db = lease_->database_url().substr(std::string("sqlite:///").size());
+    return ReadAll(db) + ReadAll(db + "-wal") + ReadAll(db + "-journal");
+  }
+  std::string out;
+  FILE* dump = popen(("pg_dump --no-owner '" + lease_->database_url() + "' 2>/dev/null").c_str(), "r");
+  ANALYTICS_CHECK(dump != nullptr) << "cannot run pg_dump";
+  char buf[65536];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, dump)) > 0;) out.append(buf, n);
+  ANALYTICS_CHECK(pclose(dump) == 0) << "pg_dump failed";
+  return out;
 }
 
 std::pair<std::string, std::string> TestApp::Auth(const std::string& token) {

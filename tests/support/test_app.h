@@ -31,6 +31,9 @@ class TestApp {
   app::App& app() { return *app_; }
   const config::Config& config() const { return config_; }
   const std::string& dir() const { return dir_.path(); }
+  // What the database stores, as bytes: the SQLite file and its WAL, or a
+  // pg_dump of the PostgreSQL database (for "no plain tokens stored" checks).
+  std::string DatabaseBytes() const;
   // Creates a user through the service and returns its token.
   std::string CreateUser(const std::string& id);
   // "Bearer <token>" header pair for the test client.
