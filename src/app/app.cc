@@ -127,14 +127,26 @@ Result<std::unique_ptr<http::Server>> App::StartServer() {
   return server;
 }
 
-Result<void> App::ServeUntilSignal() {
-  // Block the signals before any server thread exists, so that only this
-  // thread receives them (via sigwait) and the others never do.
+namespace {
+sigset_t TerminationSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  return signals;
+}
+}  // namespace
+
+void App::BlockTerminationSignals() {
+  sigset_t signals = TerminationSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+Result<void> App::ServeUntilSignal(const std::function<void(int port)>& on_started) {
+  // Blocked before any server thread exists, so that only this thread
+  // receives them (via sigwait) and the others never do.
+  BlockTerminationSignals();
+  sigset_t signals = TerminationSignals();
   auto server = StartServer();
   if (!server.ok()) return server.error();
   std::unique_ptr<jobs::Scheduler> scheduler;
@@ -147,6 +159,7 @@ Result<void> App::ServeUntilSignal() {
                                    {"workers", std::int64_t{config_.server.workers}},
                                    {"database", db_->description()},
                                    {"cache", std::string(cache_->name())}});
+  if (on_started) on_started((*server)->port());
   int received = 0;
   sigwait(&signals, &received);
   logging::Info("server_stopping", {{"signal", std::int64_t{received}}});

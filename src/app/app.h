@@ -2,6 +2,7 @@
 // together. No logic of its own beyond start-up and shutdown order.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,8 +34,13 @@ class App {
   // Starts an HTTP server on config.server (port 0 picks a free one).
   Result<std::unique_ptr<http::Server>> StartServer();
   // Serves (and, with jobs.scheduler_enabled, runs the job scheduler) until
-  // SIGINT or SIGTERM, then stops cleanly.
-  Result<void> ServeUntilSignal();
+  // SIGINT or SIGTERM, then stops cleanly. `on_started` gets the bound port
+  // once the server accepts connections.
+  Result<void> ServeUntilSignal(const std::function<void(int port)>& on_started = {});
+  // Blocks SIGINT and SIGTERM in the calling thread, and so in every thread
+  // it starts later: call it first thing in main's thread, before any thread
+  // (logging's flusher included) exists, so only sigwait ever takes them.
+  static void BlockTerminationSignals();
 
   const config::Config& config() const { return config_; }
   storage::Database& db() { return *db_; }

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -35,7 +36,8 @@ struct Globals {
 };
 
 int Fail(const Error& error, int code) {
-  std::string field = error.field.empty() ? "" : " (" + error.field + ")";
+  bool named = error.field.empty() || error.message.find(error.field) != std::string::npos;
+  std::string field = named ? "" : " (" + error.field + ")";
   std::fprintf(stderr, "analytics: %s%s\n", error.message.c_str(), field.c_str());
   return code;
 }
@@ -77,7 +79,35 @@ void PrintTable(const std::vector<std::string>& header,
   for (const auto& row : rows) print(row);
 }
 
+void PrintDemoBanner(const config::Config& config, app::App& app, const app::DemoSummary& summary,
+                     int port) {
+  std::string base = "http://" + config.server.host + ":" + std::to_string(port);
+  std::string uid = summary.sample_user;
+  std::string auth = "-H 'Authorization: Bearer " + summary.sample_user_token + "'";
+  std::cout << "Task Analytics demo on " << base << "\n"
+            << "  database: " << app.db().description() << "\n"
+            << (summary.seeded ? "  seeded " + std::to_string(summary.users) + " users, " +
+                                     std::to_string(summary.tasks) + " tasks\n"
+                               : "  demo data already present (kept)\n")
+            << "  logs:     " << config.logging.dir << "\n"
+            << "  admin token: " << config.auth.admin_token << "\n"
+            << "  user " << uid << " token: " << summary.sample_user_token << "\n\n"
+            << "Try:\n"
+            << "  curl " << base << "/health\n"
+            << "  curl " << auth << " " << base << "/api/v1/users/" << uid
+            << "/analytics/overview\n"
+            << "  curl " << auth << " '" << base << "/api/v1/users/" << uid
+            << "/analytics/trends?granularity=month'\n"
+            << "  curl " << auth << " '" << base << "/api/v1/users/" << uid << "/tasks?limit=5'\n"
+            << "  curl " << auth << " '" << base << "/api/v1/users/" << uid
+            << "/export?format=csv'\n"
+            << "  curl " << base << "/metrics\n\n"
+            << "Press Ctrl-C to stop." << std::endl;
+}
+
 int Serve(const Globals& g, int port, int workers, bool demo, const app::DemoOptions& demo_opts) {
+  // Before logging starts its flusher thread: only sigwait may take them.
+  app::App::BlockTerminationSignals();
   auto config = LoadConfig(g);
   if (!config.ok()) return Fail(config.error(), kExitConfig);
   if (port >= 0) config->server.port = port;
@@ -88,34 +118,17 @@ int Serve(const Globals& g, int port, int workers, bool demo, const app::DemoOpt
   int code = kExitOk;
   auto app = BuildApp(*config, code);
   if (!app) return code;
+  std::optional<app::DemoSummary> summary;
   if (demo) {
-    auto summary = app::SeedDemo(*app, demo_opts);
-    if (!summary.ok()) return Fail(summary.error(), ExitCodeFor(summary.error()));
-    std::string base = "http://" + config->server.host + ":" + std::to_string(config->server.port);
-    std::string uid = summary->sample_user;
-    std::string auth = "-H 'Authorization: Bearer " + summary->sample_user_token + "'";
-    std::cout << "Task Analytics demo on " << base << "\n"
-              << "  database: " << app->db().description() << "\n"
-              << (summary->seeded ? "  seeded " + std::to_string(summary->users) + " users, " +
-                                        std::to_string(summary->tasks) + " tasks\n"
-                                  : "  demo data already present (kept)\n")
-              << "  logs:     " << config->logging.dir << "\n"
-              << "  admin token: " << config->auth.admin_token << "\n"
-              << "  user " << uid << " token: " << summary->sample_user_token << "\n\n"
-              << "Try:\n"
-              << "  curl " << base << "/health\n"
-              << "  curl " << auth << " " << base << "/api/v1/users/" << uid
-              << "/analytics/overview\n"
-              << "  curl " << auth << " '" << base << "/api/v1/users/" << uid
-              << "/analytics/trends?granularity=month'\n"
-              << "  curl " << auth << " '" << base << "/api/v1/users/" << uid
-              << "/tasks?limit=5'\n"
-              << "  curl " << auth << " '" << base << "/api/v1/users/" << uid
-              << "/export?format=csv'\n"
-              << "  curl " << base << "/metrics\n\n"
-              << "Press Ctrl-C to stop." << std::endl;
+    auto seeded = app::SeedDemo(*app, demo_opts);
+    if (!seeded.ok()) return Fail(seeded.error(), ExitCodeFor(seeded.error()));
+    summary = *seeded;
   }
-  auto served = app->ServeUntilSignal();
+  // The banner waits for the bound port: with --port 0 it names the real one,
+  // and a port in use fails before anything is printed.
+  auto served = app->ServeUntilSignal([&](int bound) {
+    if (summary) PrintDemoBanner(*config, *app, *summary, bound);
+  });
   logging::Shutdown();
   if (!served.ok()) return Fail(served.error(), ExitCodeFor(served.error()));
   return kExitOk;
@@ -315,12 +328,39 @@ int JobSchedule(const Globals& g) {
   return kExitOk;
 }
 
+// The first word given where a command was expected that names none, with
+// the command line to ask for help: CLI11 itself only says "A subcommand is
+// required".
+std::optional<std::pair<std::string, std::string>> UnknownCommand(CLI::App& cli, int argc,
+                                                                   char** argv) {
+  CLI::App* level = &cli;
+  std::string path = "analytics";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("-", 0) == 0) {
+      if (arg == "--config") ++i;  // its value is not a command
+      continue;
+    }
+    auto subs = level->get_subcommands([&](CLI::App* sub) { return sub->get_name() == arg; });
+    if (!subs.empty()) {
+      level = subs.front();
+      path += " " + arg;
+      continue;
+    }
+    if (level->get_require_subcommand_min() > 0) return std::pair{arg, path};
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int Run(int argc, char** argv) {
   CLI::App cli{"Task Analytics: per-user analytics over a task database, with its ops tooling",
                "analytics"};
   cli.require_subcommand(1);
+  // Subcommands accept the global options too: `analytics users list --json`.
+  cli.fallthrough();
   Globals g;
   cli.add_option("--config", g.config_path,
                  "YAML config file (else $ANALYTICS_CONFIG, else /etc/analytics/config.yml)");
@@ -384,6 +424,11 @@ int Run(int argc, char** argv) {
   auto* schedule = job->add_subcommand("schedule", "the next run of each scheduled job");
   schedule->callback([&] { code = JobSchedule(g); });
 
+  if (auto unknown = UnknownCommand(cli, argc, argv)) {
+    std::fprintf(stderr, "analytics: unknown command '%s' (see '%s --help')\n",
+                 unknown->first.c_str(), unknown->second.c_str());
+    return kExitUsage;
+  }
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
