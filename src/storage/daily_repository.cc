@@ -41,6 +41,43 @@ Result<std::int64_t> DailyRepository::AggregateDay(Day day, Time computed_at) {
   return *inserted;
 }
 
+Result<std::int64_t> DailyRepository::AggregateRange(Day from, Day to, Time computed_at) {
+  auto cleared = tx_.Execute("DELETE FROM daily_analytics WHERE date >= $1 AND date <= $2",
+                             {FormatDay(from), FormatDay(to)});
+  if (!cleared.ok()) return cleared.error();
+  std::string created_day = dialect_.DayOf("created_at");
+  std::string completed_day = dialect_.DayOf("completed_at");
+  // The same definitions as AggregateDay (SPEC §3): a user's row for day d
+  // exists when a task was created or completed on d; totals, completions and
+  // weights are running sums over the user's days up to d. Completions never
+  // precede creation (the API refuses it), so "completed before the end of d"
+  // implies "created before the end of d".
+  // $1 first day, $2 last day (text), $3 end of the last day, $4 computed_at.
+  std::string sql =
+      "WITH t AS (SELECT user_id, status, created_at, completed_at, due_at, "
+      "CASE priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END AS w "
+      "FROM tasks WHERE deleted = FALSE AND status <> 'cancelled' AND created_at < $3), "
+      "ev AS (SELECT user_id, " + created_day + " AS d, 1 AS c, 0 AS k, w AS wt, 0 AS wd FROM t "
+      "UNION ALL SELECT user_id, " + completed_day +
+      ", 0, 1, 0, w * (CASE WHEN due_at IS NULL OR completed_at <= due_at THEN 2 ELSE 1 END) "
+      "FROM t WHERE status = 'done' AND completed_at < $3), "
+      "daily AS (SELECT user_id, d, SUM(c) AS c, SUM(k) AS k, SUM(wt) AS wt, SUM(wd) AS wd "
+      "FROM ev GROUP BY user_id, d), "
+      "cum AS (SELECT user_id, d, c, k, SUM(c) OVER w AS total, SUM(k) OVER w AS done, "
+      "SUM(wt) OVER w AS wt, SUM(wd) OVER w AS wd FROM daily "
+      "WINDOW w AS (PARTITION BY user_id ORDER BY d)) "
+      "INSERT INTO daily_analytics (user_id, date, tasks_created, tasks_completed, total_tasks, "
+      "completed_tasks, completion_rate, productivity_score, computed_at) "
+      "SELECT user_id, " + dialect_.DateFromText("d") + ", c, k, total, done, "
+      "CASE WHEN total = 0 THEN 0 ELSE ROUND(100.0 * done / total, 2) END, "
+      "CASE WHEN wt = 0 THEN 0 ELSE ROUND(50.0 * wd / wt, 2) END, " +
+      dialect_.TypedParam(4, "TIMESTAMPTZ") + " FROM cum WHERE d >= $1 AND d <= $2";
+  auto inserted =
+      tx_.Execute(sql, {FormatDay(from), FormatDay(to), Time{to + std::chrono::days{1}}, computed_at});
+  if (!inserted.ok()) return inserted.error();
+  return *inserted;
+}
+
 Result<std::int64_t> DailyRepository::ArchiveBefore(Day cutoff) {
   std::string date = FormatDay(cutoff);
   auto copied = tx_.Execute(

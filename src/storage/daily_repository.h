@@ -19,6 +19,10 @@ class DailyRepository {
   // Replaces day `day`'s daily_analytics rows with ones computed from the
   // tasks, in one INSERT … SELECT; returns how many rows it wrote.
   Result<std::int64_t> AggregateDay(Day day, Time computed_at);
+  // Replaces the rows of every day in [from, to] with one statement:
+  // per-user, per-day events summed cumulatively with window functions, so
+  // the work is one pass over the tasks, not one per day. Returns rows written.
+  Result<std::int64_t> AggregateRange(Day from, Day to, Time computed_at);
   // Moves daily_analytics rows dated before `cutoff` into
   // daily_analytics_archive; returns how many moved.
   Result<std::int64_t> ArchiveBefore(Day cutoff);

@@ -37,6 +37,11 @@ class Dialect {
     return "CAST($" + std::to_string(n) + " AS " + std::string(sql_type) + ")";
   }
 
+  // A 'YYYY-MM-DD' text expression as a value for a DATE column.
+  virtual std::string DateFromText(std::string_view expression) const {
+    return "CAST(" + std::string(expression) + " AS DATE)";
+  }
+
   // How the refresh_views job rebuilds the four stats views: statements run
   // one by one outside a transaction (PostgreSQL: REFRESH … CONCURRENTLY), or
   // all in one transaction (SQLite: the views are tables rebuilt atomically).

@@ -1,6 +1,7 @@
 // SPEC §6: a job killed half-way leaves no partial result, the next run
 // completes it, and its job_runs row does not stay `running`. The job runs in
 // the real binary, which the test SIGKILLs mid-run.
+#include <algorithm>
 #include <filesystem>
 
 #include "app/app.h"
@@ -86,25 +87,6 @@ class JobKillTest : public E2eTest {
     return result;
   }
 
-  // Starts the job and SIGKILLs it once its log shows `progress` lines.
-  void KillMidway(const std::string& config, const std::string& log_name,
-                  const std::vector<std::string>& args, int progress) {
-    std::vector<std::string> all = {"--config", config, "job", "run"};
-    all.insert(all.end(), args.begin(), args.end());
-    ChildProcess child(BinaryPath(), all, {}, cwd());
-    ASSERT_TRUE(child.started());
-    std::string log = Path("killed-log/jobs/" + log_name);
-    for (int i = 0; i < 20000 && !child.Exited(); ++i) {
-      if (static_cast<int>(Lines(ReadFileText(log)).size()) >= progress) break;
-      std::this_thread::sleep_for(milliseconds(1));
-    }
-    ASSERT_TRUE(child.running()) << "the job finished before it could be killed:\n"
-                                 << child.Stdout() << child.Stderr();
-    child.Signal(SIGKILL);
-    ExitStatus status = child.Wait(seconds(10));
-    ASSERT_EQ(status.signal, SIGKILL) << status.Describe();
-  }
-
   std::string db_;
   std::string reference_;
 };
@@ -118,17 +100,48 @@ TEST_F(JobKillTest, KilledDailyAggregationRerunsToTheSameRows) {
                                     FormatDay(DayOf(SystemClock().Now()))};
   std::string killed = ConfigFor(db_, "killed");
   std::string reference = ConfigFor(reference_, "reference");
+  std::string pristine = Path("pristine.db");
+  std::filesystem::copy_file(db_, pristine);
 
-  KillMidway(killed, "daily_aggregation.log", range, 30);
-  Rows partial = Dump(db_, kDailyRows);
-  RunResult rerun = RunJob(killed, range);
+  // The uninterrupted run, timed, then kills at fractions of its duration
+  // until one lands mid-run (its job_runs row is left `running`).
+  auto started = std::chrono::steady_clock::now();
   RunResult uninterrupted = RunJob(reference, range);
-
-  ASSERT_EQ(rerun.code(), 0) << rerun.Describe();
+  auto duration = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(uninterrupted.code(), 0) << uninterrupted.Describe();
   Rows expected = Dump(reference_, kDailyRows);
   ASSERT_FALSE(expected.empty());
+
+  bool killed_mid_run = false;
+  Rows partial;
+  for (double fraction : {0.5, 0.35, 0.65, 0.25, 0.8, 0.45, 0.55}) {
+    std::filesystem::copy_file(pristine, db_, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::remove(db_ + "-wal");
+    std::filesystem::remove(db_ + "-shm");
+    std::vector<std::string> all = {"--config", killed, "job", "run"};
+    all.insert(all.end(), range.begin(), range.end());
+    ChildProcess child(BinaryPath(), all, {}, cwd());
+    ASSERT_TRUE(child.started());
+    std::this_thread::sleep_for(
+        std::chrono::duration_cast<milliseconds>(duration * fraction));
+    child.Signal(SIGKILL);
+    child.Wait(seconds(10));
+    if (Dump(db_, "SELECT status FROM job_runs") == Rows{"running|"}) {
+      killed_mid_run = true;
+      partial = Dump(db_, kDailyRows);
+      break;
+    }
+  }
+  ASSERT_TRUE(killed_mid_run) << "no kill landed while the job was running";
+
+  RunResult rerun = RunJob(killed, range);
+
+  ASSERT_EQ(rerun.code(), 0) << rerun.Describe();
   EXPECT_LT(partial.size(), expected.size());
+  // What the kill left is whole chunks: every row it kept is a final row.
+  for (const std::string& row : partial) {
+    EXPECT_NE(std::find(expected.begin(), expected.end(), row), expected.end()) << row;
+  }
   EXPECT_EQ(Dump(db_, kDailyRows), expected);
   // The killed run's row was marked failed by the rerun; none stays running.
   Rows runs = Dump(db_, "SELECT status FROM job_runs ORDER BY id");

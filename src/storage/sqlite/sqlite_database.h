@@ -32,6 +32,9 @@ class SqliteDialect final : public Dialect {
   std::string TypedParam(int n, std::string_view) const override {
     return "$" + std::to_string(n);
   }
+  std::string DateFromText(std::string_view expression) const override {
+    return std::string(expression);
+  }
   ViewRefresh RefreshViews() const override;
   std::vector<std::string> MaintenanceStatements() const override;
 };
