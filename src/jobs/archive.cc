@@ -11,7 +11,7 @@ Result<JobResult> RunArchive(const JobEnv& env, const JobArgs&, const JobLog&) {
   if (!cutoff_ymd.ok()) cutoff_ymd = cutoff_ymd.year() / cutoff_ymd.month() / std::chrono::last;
   Day cutoff{cutoff_ymd};
   std::int64_t moved = 0;
-  auto done = env.db.InTransaction([&](storage::Transaction& tx) -> Result<void> {
+  auto done = InJobTransaction(env.db, [&](storage::Transaction& tx) -> Result<void> {
     auto n = storage::DailyRepository(tx, env.db.dialect()).ArchiveBefore(cutoff);
     if (!n.ok()) return n.error();
     moved = *n;

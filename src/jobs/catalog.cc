@@ -26,6 +26,17 @@ const JobDefinition* FindJob(const std::string& name) {
   return nullptr;
 }
 
+Result<void> InJobTransaction(storage::Database& db, const storage::Work& work) {
+  return db.InTransaction([&](storage::Transaction& tx) -> Result<void> {
+    std::string lift = db.dialect().LiftStatementTimeout();
+    if (!lift.empty()) {
+      auto lifted = tx.Execute(lift);
+      if (!lifted.ok()) return lifted.error();
+    }
+    return work(tx);
+  });
+}
+
 std::string JobArgs::Describe() const {
   std::string out;
   auto add = [&](const std::string& part) {

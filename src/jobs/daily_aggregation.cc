@@ -31,7 +31,7 @@ Result<JobResult> RunDailyAggregation(const JobEnv& env, const JobArgs& args, co
   for (Day first = from; first <= to; first += std::chrono::days{kChunkDays}) {
     Day last = std::min(to, first + std::chrono::days{kChunkDays - 1});
     std::int64_t rows = 0;
-    auto done = env.db.InTransaction([&](storage::Transaction& tx) -> Result<void> {
+    auto done = InJobTransaction(env.db, [&](storage::Transaction& tx) -> Result<void> {
       storage::DailyRepository repo(tx, env.db.dialect());
       auto written = first == last ? repo.AggregateDay(first, env.clock.Now())
                                    : repo.AggregateRange(first, last, env.clock.Now());

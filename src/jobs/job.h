@@ -59,6 +59,10 @@ const std::vector<JobDefinition>& Catalog();
 // nullptr when there is no such job.
 const JobDefinition* FindJob(const std::string& name);
 
+// Runs `work` in one transaction without the interactive statement timeout
+// (jobs' set-based statements may run long; the request path keeps its limit).
+Result<void> InJobTransaction(storage::Database& db, const storage::Work& work);
+
 // The jobs themselves (one file each). Errors: kInvalidArgument for bad
 // arguments, kUnavailable when the database is down.
 Result<JobResult> RunDailyAggregation(const JobEnv& env, const JobArgs& args, const JobLog& log);

@@ -37,6 +37,11 @@ class Dialect {
     return "CAST($" + std::to_string(n) + " AS " + std::string(sql_type) + ")";
   }
 
+  // A statement that lifts the statement timeout for the rest of the current
+  // transaction, for jobs whose set-based statements legitimately run long
+  // (a quarter's aggregation over millions of tasks); "" when the backend has
+  // no such timeout.
+  virtual std::string LiftStatementTimeout() const { return ""; }
   // A 'YYYY-MM-DD' text expression as a value for a DATE column.
   virtual std::string DateFromText(std::string_view expression) const {
     return "CAST(" + std::string(expression) + " AS DATE)";

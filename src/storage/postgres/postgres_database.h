@@ -27,6 +27,8 @@ class PostgresDialect final : public Dialect {
   // to_char(<column> AT TIME ZONE 'UTC', 'YYYY-MM-DD'), the column cast to
   // timestamptz first so that it also applies to a parameter.
   std::string DayOf(std::string_view column) const override;
+  // SET LOCAL: the limit comes back at COMMIT or ROLLBACK.
+  std::string LiftStatementTimeout() const override { return "SET LOCAL statement_timeout = 0"; }
   // REFRESH MATERIALIZED VIEW CONCURRENTLY, view by view (the runbook's commands).
   ViewRefresh RefreshViews() const override;
   // VACUUM ANALYZE of the busy tables, then ANALYZE (the runbook's maintenance).
