@@ -393,7 +393,6 @@ TEST_P(TasksApiTest, BatchOfExactlyTenThousandIsAccepted) {
   EXPECT_EQ(Body(overview)["task_totals"]["total"], 10000);
 }
 
-
 ANALYTICS_API_TEST_ON_ALL_BACKENDS(TasksApiTest);
 
 }  // namespace
