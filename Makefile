@@ -4,7 +4,7 @@ ASAN_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps build run test asan-test format clean
+.PHONY: deps build run test asan-test bench bench-quick format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -28,6 +28,16 @@ asan-test: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  bash scripts/run-tests.sh $(ASAN_DIR) $(CTEST_ARGS)
+
+# The performance suite against nginx, a Python peer and hand-written SQL
+# (bench/README.md). bench-quick: small dataset, under two minutes, run by CI.
+bench: build
+	@bash scripts/install-deps.sh --bench
+	bash bench/bench.sh $(BUILD_DIR)
+
+bench-quick: build
+	@bash scripts/install-deps.sh --bench
+	bash bench/bench.sh --quick $(BUILD_DIR)
 
 format:
 	find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

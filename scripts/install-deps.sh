@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that building, running and testing analytics
 # needs. Idempotent: packages already present are not fetched again.
+#   scripts/install-deps.sh           # build, run, test
+#   scripts/install-deps.sh --bench   # and the benchmark suite's tools and peers
 set -euo pipefail
 
 packages=(
@@ -13,6 +15,12 @@ packages=(
   postgresql-15 postgresql-client-15 redis-server redis-tools
   curl ca-certificates procps
 )
+if [ "${1:-}" = "--bench" ]; then
+  # wrk drives the load; nginx is the HTTP reference; the Python peer
+  # (bench/peers/python) runs on Debian's FastAPI, uvicorn, SQLAlchemy and redis-py.
+  packages+=(wrk nginx-light python3 python3-fastapi uvicorn python3-sqlalchemy python3-redis
+             python3-psycopg2 linux-perf)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
