@@ -27,13 +27,18 @@ struct AuditEntry {
 class AuditRepository {
  public:
   explicit AuditRepository(Transaction& tx) : tx_(tx) {}
+  // With the dialect, AppendBatch is one statement where it SupportsArrayParams().
+  AuditRepository(Transaction& tx, const Dialect& dialect) : tx_(tx), dialect_(&dialect) {}
   Result<void> Append(const AuditEntry& entry);
+  // Appends `entries` in order (ids ignored).
+  Result<void> AppendBatch(const std::vector<AuditEntry>& entries);
   // Newest first; empty `action`/`user_id` match all.
   Result<std::vector<AuditEntry>> List(const std::string& action, const std::string& user_id,
                                        Time since, int limit);
 
  private:
   Transaction& tx_;
+  const Dialect* dialect_ = nullptr;
 };
 
 }  // namespace analytics::storage

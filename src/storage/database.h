@@ -42,6 +42,14 @@ class Dialect {
   // (a quarter's aggregation over millions of tasks); "" when the backend has
   // no such timeout.
   virtual std::string LiftStatementTimeout() const { return ""; }
+  // Whether one parameter can carry a whole column of values (PostgreSQL: an
+  // array literal from ArrayParam, cast as `$n::text[]` and read back with
+  // unnest), so that bulk writes run a fixed number of statements however
+  // many rows they write. Otherwise repositories write row by row.
+  virtual bool SupportsArrayParams() const { return false; }
+  // `values` as one array parameter. Every element is of one Value type, or
+  // NULL. REQUIRES: SupportsArrayParams() (CHECK-fails otherwise).
+  virtual std::string ArrayParam(const std::vector<Value>& values) const;
   // A 'YYYY-MM-DD' text expression as a value for a DATE column.
   virtual std::string DateFromText(std::string_view expression) const {
     return "CAST(" + std::string(expression) + " AS DATE)";

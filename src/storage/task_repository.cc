@@ -1,5 +1,9 @@
 #include "storage/task_repository.h"
 
+#include <algorithm>
+
+#include "base/check.h"
+
 namespace analytics::storage {
 namespace {
 
@@ -43,6 +47,60 @@ Result<model::Task> TaskRepository::Insert(const model::Task& task) {
   model::Task inserted = task;
   inserted.id = rows->front().Int(0);
   return inserted;
+}
+
+Result<std::vector<std::int64_t>> TaskRepository::InsertBatch(
+    const std::vector<model::Task>& tasks) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(tasks.size());
+  if (!BulkWrites()) {
+    for (const model::Task& task : tasks) {
+      auto inserted = Insert(task);
+      if (!inserted.ok()) return inserted.error();
+      ids.push_back(inserted->id);
+    }
+    return ids;
+  }
+  if (tasks.empty()) return ids;
+  // Ids first (one statement), so the rows go in with theirs and callers can
+  // write audit rows naming them; then every row in one INSERT … unnest.
+  auto reserved =
+      tx_.Query("SELECT nextval(pg_get_serial_sequence('tasks', 'id')) FROM generate_series(1, $1)",
+                {static_cast<std::int64_t>(tasks.size())});
+  if (!reserved.ok()) return reserved.error();
+  for (const Row& row : *reserved) ids.push_back(row.Int(0));
+  std::sort(ids.begin(), ids.end());
+
+  std::vector<std::vector<Value>> columns(11);
+  for (auto& column : columns) column.reserve(tasks.size());
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const model::Task& t = tasks[i];
+    columns[0].emplace_back(ids[i]);
+    columns[1].emplace_back(t.user_id);
+    columns[2].emplace_back(t.title);
+    columns[3].emplace_back(Str(model::ToString(t.status)));
+    columns[4].emplace_back(Str(model::ToString(t.priority)));
+    columns[5].push_back(Nullable(t.due_at));
+    columns[6].emplace_back(t.created_at);
+    columns[7].emplace_back(t.updated_at);
+    columns[8].push_back(Nullable(t.completed_at));
+    columns[9].emplace_back(t.deleted);
+    columns[10].push_back(Nullable(t.deleted_at));
+  }
+  Params params;
+  params.reserve(columns.size());
+  for (const auto& column : columns) params.emplace_back(dialect_->ArrayParam(column));
+  auto inserted = tx_.Execute(
+      "INSERT INTO tasks (id, user_id, title, status, priority, due_at, created_at, updated_at, "
+      "completed_at, deleted, deleted_at) OVERRIDING SYSTEM VALUE "
+      "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], "
+      "$6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], "
+      "$10::boolean[], $11::timestamptz[])",
+      params);
+  if (!inserted.ok()) return inserted.error();
+  ANALYTICS_CHECK(*inserted == static_cast<std::int64_t>(tasks.size()))
+      << "inserted " << *inserted << " of " << tasks.size() << " tasks";
+  return ids;
 }
 
 Result<model::Task> TaskRepository::Find(const std::string& user_id, std::int64_t id) {
@@ -114,6 +172,15 @@ model::UserAggregates ToAggregates(const Row& row) {
 }
 }  // namespace
 
+Result<bool> TaskRepository::LockUser(const std::string& user_id) {
+  // A no-op UPDATE: it takes the row lock on PostgreSQL; SQLite already runs
+  // one writer at a time.
+  auto changed =
+      tx_.Execute("UPDATE user_aggregates SET version = version WHERE user_id = $1", {user_id});
+  if (!changed.ok()) return changed.error();
+  return *changed > 0;
+}
+
 Result<model::UserAggregates> TaskRepository::LoadAggregates(const std::string& user_id) {
   auto rows = tx_.Query(
       "SELECT " + std::string(kAggregateColumns) + " FROM user_aggregates WHERE user_id = $1",
@@ -135,15 +202,6 @@ Result<void> TaskRepository::AddToAggregates(const std::string& user_id,
   if (!changed.ok()) return changed.error();
   if (*changed == 0) return NotFound("user '" + user_id + "' not found");
   return Ok();
-}
-
-Result<std::int64_t> TaskRepository::CountOverdue(const std::string& user_id, Time now) {
-  auto rows = tx_.Query(
-      "SELECT COUNT(*) FROM tasks WHERE user_id = $1 AND deleted = FALSE "
-      "AND status IN ('todo', 'in_progress') AND due_at IS NOT NULL AND due_at < $2",
-      {user_id, now});
-  if (!rows.ok()) return rows.error();
-  return rows->front().Int(0);
 }
 
 Result<model::UserAggregates> TaskRepository::ComputeAggregatesFromTasks(

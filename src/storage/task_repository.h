@@ -1,9 +1,12 @@
-// SQL for tasks and the per-user aggregates kept beside them. Not
-// thread-safe; lives inside one transaction.
+// SQL for tasks and the per-user rows derived from them and kept exact in
+// every write's transaction: user_aggregates (counts and weights) and
+// open_due_days (open tasks per UTC due day, for overdue without scanning).
+// Not thread-safe; lives inside one transaction.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,12 +29,21 @@ struct TaskFilter {
   int limit = 100;
 };
 
+// A user's open tasks (not deleted, todo or in_progress, with a due date)
+// per UTC day of due_at: open_due_days rows, or a change to them.
+using OpenDueDays = std::map<Day, std::int64_t>;
+
 class TaskRepository {
  public:
   explicit TaskRepository(Transaction& tx) : tx_(tx) {}
+  // With the dialect, bulk writes take a fixed number of statements where it
+  // SupportsArrayParams(); without, they go row by row.
+  TaskRepository(Transaction& tx, const Dialect& dialect) : tx_(tx), dialect_(&dialect) {}
 
   // Inserts the task and returns it with its new id.
   Result<model::Task> Insert(const model::Task& task);
+  // Inserts `tasks` (ids ignored) and returns their new ids, ascending, in input order.
+  Result<std::vector<std::int64_t>> InsertBatch(const std::vector<model::Task>& tasks);
   // Errors: kNotFound (also when the task belongs to another user).
   Result<model::Task> Find(const std::string& user_id, std::int64_t id);
   // Writes every mutable column of `task` (matched by id and user_id).
@@ -39,18 +51,41 @@ class TaskRepository {
   // Tasks matching `filter`, in id order.
   Result<std::vector<model::Task>> List(const TaskFilter& filter);
 
+  // Locks the user's aggregates row until the transaction ends, so that writes
+  // to one user's tasks run one after another and each reads the task as the
+  // previous one left it. Returns false when there is no such user.
+  Result<bool> LockUser(const std::string& user_id);
   // The running aggregates. Errors: kNotFound (no such user).
   Result<model::UserAggregates> LoadAggregates(const std::string& user_id);
   // Adds `delta` to the user's aggregates. Errors: kNotFound (no such user).
   Result<void> AddToAggregates(const std::string& user_id, const model::UserAggregates& delta);
-  // Non-deleted todo/in_progress tasks with due_at < now (SPEC §3 overdue).
+  // Adds `delta` to the user's open_due_days rows (in day order); a row whose
+  // count reaches 0 is removed.
+  Result<void> AddToOpenDueDays(const std::string& user_id, const OpenDueDays& delta);
+  // Keeps user_aggregates and open_due_days exact after one write of a task:
+  // `before` is the task as stored before (nullopt for a new task), `after` as now stored.
+  Result<void> RecordChange(const std::optional<model::Task>& before, const model::Task& after);
+  // Non-deleted todo/in_progress tasks with due_at < now (SPEC §3 overdue), in
+  // one statement: open_due_days before today (UTC) plus the open tasks due
+  // between the start of today and now (a short range of idx_tasks_open_due).
   Result<std::int64_t> CountOverdue(const std::string& user_id, Time now);
   // The aggregates recomputed from the tasks themselves: the slow, checkable truth.
   Result<model::UserAggregates> ComputeAggregatesFromTasks(const std::string& user_id);
+  // The user's open_due_days rows, and the same recomputed from the tasks.
+  Result<OpenDueDays> LoadOpenDueDays(const std::string& user_id);
+  Result<OpenDueDays> ComputeOpenDueDaysFromTasks(const std::string& user_id);
 
  private:
+  bool BulkWrites() const { return dialect_ != nullptr && dialect_->SupportsArrayParams(); }
+
   Transaction& tx_;
+  const Dialect* dialect_ = nullptr;
 };
+
+// Whether `task` counts in open_due_days (and is overdue once due_at passes).
+bool IsOpenWithDueDate(const model::Task& task);
+// Adds `sign` (+1 or -1) to `days` at the task's due day when it counts.
+void AddOpenDue(OpenDueDays& days, const model::Task& task, int sign);
 
 // What one task contributes to its user's aggregates (zero when deleted).
 model::UserAggregates Contribution(const model::Task& task);

@@ -17,8 +17,11 @@ bool IsValidUtf8(const std::string& s) {
   std::size_t i = 0;
   while (i < s.size()) {
     unsigned char lead = s[i];
-    int extra = lead < 0x80 ? 0 : (lead >> 5) == 0x6 ? 1 : (lead >> 4) == 0xE ? 2
-                              : (lead >> 3) == 0x1E ? 3 : -1;
+    int extra = lead < 0x80           ? 0
+                : (lead >> 5) == 0x6  ? 1
+                : (lead >> 4) == 0xE  ? 2
+                : (lead >> 3) == 0x1E ? 3
+                                      : -1;
     if (extra < 0 || s.size() - i <= static_cast<std::size_t>(extra)) return false;
     std::uint32_t cp = extra == 0 ? lead : lead & (0x3F >> extra);
     for (int k = 1; k <= extra; ++k) {
@@ -104,7 +107,8 @@ Result<Task> TaskService::Build(const model::Caller& caller, const std::string& 
     }
   }
   // An import's history ends at its last event; a new task was last updated now.
-  t.updated_at = in.created_at ? t.completed_at.value_or(t.created_at) : std::max(now, t.created_at);
+  t.updated_at =
+      in.created_at ? t.completed_at.value_or(t.created_at) : std::max(now, t.created_at);
   return t;
 }
 
@@ -136,19 +140,27 @@ Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
     tasks.push_back(std::move(*task));
   }
   Time now = clock_.Now();
+  // A fixed number of statements per batch where the backend takes array
+  // parameters (PostgreSQL); row by row otherwise (SQLite, in-process).
   auto done = db_.InTransaction([&](storage::Transaction& tx) -> Result<void> {
-    storage::TaskRepository repo(tx);
-    storage::AuditRepository audit(tx);
-    auto exists = repo.LoadAggregates(user_id);
+    storage::TaskRepository repo(tx, db_.dialect());
+    auto exists = repo.LockUser(user_id);
     if (!exists.ok()) return exists.error();
+    if (!*exists) return NotFound("user '" + user_id + "' not found");
+    auto ids = repo.InsertBatch(tasks);
+    if (!ids.ok()) return ids.error();
     model::UserAggregates delta;
-    for (Task& task : tasks) {
-      auto inserted = repo.Insert(task);
-      if (!inserted.ok()) return inserted.error();
-      task.id = inserted->id;
-      delta = storage::Add(delta, storage::Contribution(task));
-      ANALYTICS_RETURN_IF_ERROR(audit.Append(Audit(ctx, now, "CREATE", std::nullopt, task)));
+    storage::OpenDueDays due;
+    std::vector<storage::AuditEntry> entries;
+    entries.reserve(tasks.size());
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      tasks[i].id = (*ids)[i];
+      delta = storage::Add(delta, storage::Contribution(tasks[i]));
+      storage::AddOpenDue(due, tasks[i], +1);
+      entries.push_back(Audit(ctx, now, "CREATE", std::nullopt, tasks[i]));
     }
+    ANALYTICS_RETURN_IF_ERROR(storage::AuditRepository(tx, db_.dialect()).AppendBatch(entries));
+    ANALYTICS_RETURN_IF_ERROR(repo.AddToOpenDueDays(user_id, due));
     return repo.AddToAggregates(user_id, delta);
   });
   if (!done.ok()) return done.error();
@@ -172,6 +184,10 @@ Result<Task> TaskService::Modify(const WriteContext& ctx, const std::string& use
   Task after;
   auto done = db_.InTransaction([&](storage::Transaction& tx) -> Result<void> {
     storage::TaskRepository repo(tx);
+    // Read the task only once the user's writes before ours have committed:
+    // the derived rows are updated from `before`, which must be current.
+    auto locked = repo.LockUser(user_id);
+    if (!locked.ok()) return locked.error();
     auto before = repo.Find(user_id, id);
     if (!before.ok()) return before.error();
     Time now = clock_.Now();
@@ -179,8 +195,7 @@ Result<Task> TaskService::Modify(const WriteContext& ctx, const std::string& use
     ANALYTICS_RETURN_IF_ERROR(change(after, now));
     after.updated_at = std::max(now, after.created_at);
     ANALYTICS_RETURN_IF_ERROR(repo.Update(after));
-    auto delta = storage::Subtract(storage::Contribution(after), storage::Contribution(*before));
-    ANALYTICS_RETURN_IF_ERROR(repo.AddToAggregates(user_id, delta));
+    ANALYTICS_RETURN_IF_ERROR(repo.RecordChange(*before, after));
     return storage::AuditRepository(tx).Append(Audit(ctx, now, action, *before, after));
   });
   if (!done.ok()) return done.error();
@@ -228,7 +243,8 @@ Result<Task> TaskService::Restore(const WriteContext& ctx, const std::string& us
 }
 
 Result<std::vector<Task>> TaskService::List(const storage::TaskFilter& filter) {
-  ANALYTICS_CHECK(filter.limit >= 1 && filter.limit <= kMaxPageSize + 1) << "limit " << filter.limit;
+  ANALYTICS_CHECK(filter.limit >= 1 && filter.limit <= kMaxPageSize + 1)
+      << "limit " << filter.limit;
   std::vector<Task> tasks;
   auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
     auto list = storage::TaskRepository(tx).List(filter);

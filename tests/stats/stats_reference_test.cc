@@ -1,7 +1,8 @@
 // The service's numbers against a brute-force reference computed straight
 // from SPEC §3's definitions, over thousands of random task writes
-// (cancelled, deleted, restored, overdue, late completions), read through
-// the cache as clients read them.
+// (cancelled, deleted, restored, batches, overdue with due dates in the past,
+// today and the future, a clock crossing midnight, late completions), read
+// through the cache as clients read them, on every backend.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -13,6 +14,7 @@
 #include "stats/stats_service.h"
 #include "storage/open_database.h"
 #include "storage/task_repository.h"
+#include "support/backends.h"
 #include "support/temp_dir.h"
 #include "tasks/task_service.h"
 #include "users/user_service.h"
@@ -42,18 +44,34 @@ Reference Compute(const std::map<std::int64_t, Task>& tasks, Time now) {
     if (t.deleted) continue;
     ++r.totals.total;
     switch (t.status) {
-      case TaskStatus::kTodo: ++r.totals.todo; break;
-      case TaskStatus::kInProgress: ++r.totals.in_progress; break;
-      case TaskStatus::kDone: ++r.totals.done; break;
-      case TaskStatus::kCancelled: ++r.totals.cancelled; break;
+      case TaskStatus::kTodo:
+        ++r.totals.todo;
+        break;
+      case TaskStatus::kInProgress:
+        ++r.totals.in_progress;
+        break;
+      case TaskStatus::kDone:
+        ++r.totals.done;
+        break;
+      case TaskStatus::kCancelled:
+        ++r.totals.cancelled;
+        break;
     }
     bool open = t.status == TaskStatus::kTodo || t.status == TaskStatus::kInProgress;
     if (open && t.due_at && *t.due_at < now) ++r.totals.overdue;
     switch (t.priority) {
-      case Priority::kLow: ++r.priorities.low; break;
-      case Priority::kMedium: ++r.priorities.medium; break;
-      case Priority::kHigh: ++r.priorities.high; break;
-      case Priority::kUrgent: ++r.priorities.urgent; break;
+      case Priority::kLow:
+        ++r.priorities.low;
+        break;
+      case Priority::kMedium:
+        ++r.priorities.medium;
+        break;
+      case Priority::kHigh:
+        ++r.priorities.high;
+        break;
+      case Priority::kUrgent:
+        ++r.priorities.urgent;
+        break;
     }
     if (t.status == TaskStatus::kCancelled) continue;
     ++not_cancelled;
@@ -69,24 +87,67 @@ Reference Compute(const std::map<std::int64_t, Task>& tasks, Time now) {
   return r;
 }
 
-class StatsReferenceTest : public ::testing::Test {
+// SPEC §3 overdue, by brute force.
+std::int64_t Overdue(const std::map<std::int64_t, Task>& tasks, Time now) {
+  std::int64_t n = 0;
+  for (const auto& [id, t] : tasks) {
+    bool open = t.status == TaskStatus::kTodo || t.status == TaskStatus::kInProgress;
+    if (!t.deleted && open && t.due_at && *t.due_at < now) ++n;
+  }
+  return n;
+}
+
+class StatsReferenceTest : public ::testing::TestWithParam<test::Backend> {
  protected:
   void SetUp() override {
+    ANALYTICS_REQUIRE_BACKEND(GetParam());
+    lease_ = std::make_unique<test::BackendLease>(GetParam(), dir_);
+    cache_options_.url = lease_->cache_url();
     config::DatabaseOptions db_options;
-    db_options.url = "sqlite:///" + dir_.File("stats.db");
+    db_options.url = lease_->database_url();
     auto db = storage::OpenDatabase(db_options);
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(*db);
     ASSERT_TRUE(storage::Migrate(*db_).ok());
     auto cache = cache::OpenCache(cache_options_, clock_);
-    ASSERT_TRUE(cache.ok());
+    ASSERT_TRUE(cache.ok()) << cache.error().message;
     cache_ = std::move(*cache);
     users_ = std::make_unique<users::UserService>(*db_, clock_, "admin");
     tasks_ = std::make_unique<tasks::TaskService>(*db_, *cache_, clock_);
     stats_ = std::make_unique<stats::StatsService>(*db_, *cache_, clock_, cache_options_);
   }
 
+  // Overdue as CountOverdue computes it at `now`, whatever the clock says.
+  std::int64_t CountOverdue(const std::string& user_id, Time now) {
+    std::int64_t n = -1;
+    auto read = db_->Read([&](storage::Transaction& tx) -> Result<void> {
+      auto count = storage::TaskRepository(tx).CountOverdue(user_id, now);
+      if (!count.ok()) return count.error();
+      n = *count;
+      return Ok();
+    });
+    EXPECT_TRUE(read.ok()) << read.error().message;
+    return n;
+  }
+
+  // open_due_days as stored and as recomputed from the tasks.
+  std::pair<storage::OpenDueDays, storage::OpenDueDays> OpenDueDays(const std::string& user_id) {
+    std::pair<storage::OpenDueDays, storage::OpenDueDays> both;
+    auto read = db_->Read([&](storage::Transaction& tx) -> Result<void> {
+      storage::TaskRepository repo(tx);
+      auto stored = repo.LoadOpenDueDays(user_id);
+      if (!stored.ok()) return stored.error();
+      auto recomputed = repo.ComputeOpenDueDaysFromTasks(user_id);
+      if (!recomputed.ok()) return recomputed.error();
+      both = {std::move(*stored), std::move(*recomputed)};
+      return Ok();
+    });
+    EXPECT_TRUE(read.ok()) << read.error().message;
+    return both;
+  }
+
   test::TempDir dir_;
+  std::unique_ptr<test::BackendLease> lease_;
   FakeClock clock_{Time{Day{std::chrono::year{2025} / 3 / 1}}};
   config::CacheOptions cache_options_;
   std::unique_ptr<storage::Database> db_;
@@ -112,7 +173,7 @@ void ExpectMatches(const Reference& ref, const model::Overview& got, const std::
   EXPECT_DOUBLE_EQ(got.productivity_score, ref.productivity);
 }
 
-TEST_F(StatsReferenceTest, RandomWritesMatchBruteForceThroughTheCache) {
+TEST_P(StatsReferenceTest, RandomWritesMatchBruteForceThroughTheCache) {
   ASSERT_TRUE(users_->Create("u1").ok());
   std::mt19937 rng(20261128);
   std::map<std::int64_t, Task> model;
@@ -122,28 +183,44 @@ TEST_F(StatsReferenceTest, RandomWritesMatchBruteForceThroughTheCache) {
     std::advance(it, rng() % model.size());
     return it->first;
   };
+  // Due dates over ~60 days around now; one in four today (UTC), before or after now.
   auto random_time_around = [&](Time now) {
+    if (rng() % 4 == 0) return Time{DayOf(now)} + minutes(rng() % (24 * 60));
     return now + hours(static_cast<int>(rng() % (24 * 60)) - 24 * 40);
+  };
+  auto random_new_task = [&](Time now, int op) {
+    tasks::NewTask in;
+    in.title = "task " + std::to_string(op);
+    in.status = model::kAllStatuses[rng() % 4];
+    in.priority = model::kAllPriorities[rng() % 4];
+    if (rng() % 3 != 0) in.due_at = random_time_around(now);
+    in.created_at = now - hours(rng() % (24 * 30));
+    if (in.status == TaskStatus::kDone && rng() % 2 == 0) {
+      in.completed_at = *in.created_at + minutes(rng() % (60 * 24 * 20));
+      if (*in.completed_at > now) in.completed_at = now;
+    }
+    return in;
   };
 
   constexpr int kOperations = 3000;
   for (int op = 0; op < kOperations; ++op) {
     Time now = clock_.Now();
-    int kind = model.empty() ? 0 : static_cast<int>(rng() % 10);
+    int kind = model.empty() ? 0 : static_cast<int>(rng() % 12);
     if (kind <= 3) {
-      tasks::NewTask in;
-      in.title = "task " + std::to_string(op);
-      in.status = model::kAllStatuses[rng() % 4];
-      in.priority = model::kAllPriorities[rng() % 4];
-      if (rng() % 3 != 0) in.due_at = random_time_around(now);
-      in.created_at = now - hours(rng() % (24 * 30));
-      if (in.status == TaskStatus::kDone && rng() % 2 == 0) {
-        in.completed_at = *in.created_at + minutes(rng() % (60 * 24 * 20));
-        if (*in.completed_at > now) in.completed_at = now;
-      }
-      auto created = tasks_->Create(admin, "u1", in);
+      auto created = tasks_->Create(admin, "u1", random_new_task(now, op));
       ASSERT_TRUE(created.ok()) << created.error().message;
       model[created->id] = *created;
+    } else if (kind == 10) {
+      std::vector<tasks::NewTask> batch;
+      for (int i = 1 + static_cast<int>(rng() % 30); i > 0; --i) {
+        batch.push_back(random_new_task(now, op));
+      }
+      auto created = tasks_->CreateBatch(admin, "u1", batch);
+      ASSERT_TRUE(created.ok()) << created.error().message;
+      for (const Task& t : *created) model[t.id] = t;
+    } else if (kind == 11) {
+      // Just before or just after the next midnight (UTC).
+      clock_.Set(Time{DayOf(now) + days{1}} + minutes(static_cast<int>(rng() % 5) - 3));
     } else if (kind <= 6) {
       tasks::TaskPatch patch;
       if (rng() % 2) patch.status = model::kAllStatuses[rng() % 4];
@@ -163,8 +240,8 @@ TEST_F(StatsReferenceTest, RandomWritesMatchBruteForceThroughTheCache) {
       }
     } else if (kind <= 8) {
       auto id = pick();
-      auto result = model[id].deleted ? tasks_->Restore(admin, "u1", id)
-                                      : tasks_->Delete(admin, "u1", id);
+      auto result =
+          model[id].deleted ? tasks_->Restore(admin, "u1", id) : tasks_->Delete(admin, "u1", id);
       ASSERT_TRUE(result.ok()) << result.error().message;
       model[id] = *result;
     } else {
@@ -178,10 +255,24 @@ TEST_F(StatsReferenceTest, RandomWritesMatchBruteForceThroughTheCache) {
       // and the reference: read-your-writes through the cache.
       auto fresh = stats_->ComputeOverview("u1");
       ASSERT_TRUE(fresh.ok());
-      EXPECT_EQ(body->json.substr(body->json.find("\"task_totals\"")),
-                stats::OverviewJson(*fresh).substr(stats::OverviewJson(*fresh).find("\"task_totals\"")))
+      EXPECT_EQ(
+          body->json.substr(body->json.find("\"task_totals\"")),
+          stats::OverviewJson(*fresh).substr(stats::OverviewJson(*fresh).find("\"task_totals\"")))
           << "after operation " << op;
       ExpectMatches(Compute(model, clock_.Now()), *fresh, "operation " + std::to_string(op));
+      // Overdue at instants around today's and yesterday's boundaries, not only now.
+      Time today{DayOf(clock_.Now())};
+      for (Time at :
+           {today, today - std::chrono::microseconds{1}, today + std::chrono::microseconds{1},
+            today + days{1} - std::chrono::microseconds{1}, today - days{1},
+            clock_.Now() + hours(static_cast<int>(rng() % 72) - 36)}) {
+        EXPECT_EQ(CountOverdue("u1", at), Overdue(model, at))
+            << "after operation " << op << " at " << FormatTime(at);
+      }
+    }
+    if (op % 100 == 0 || op == kOperations - 1) {
+      auto [stored, recomputed] = OpenDueDays("u1");
+      EXPECT_EQ(stored, recomputed) << "after operation " << op;
     }
   }
 
@@ -192,7 +283,8 @@ TEST_F(StatsReferenceTest, RandomWritesMatchBruteForceThroughTheCache) {
                    running = *repo.LoadAggregates("u1");
                    recount = *repo.ComputeAggregatesFromTasks("u1");
                    return Ok();
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_EQ(running.done, recount.done);
   EXPECT_EQ(running.todo, recount.todo);
   EXPECT_EQ(running.cancelled, recount.cancelled);
@@ -210,7 +302,7 @@ TEST_F(StatsReferenceTest, RandomWritesMatchBruteForceThroughTheCache) {
     EXPECT_LE(points->front().period_start, from);
     for (std::size_t i = 0; i < points->size(); ++i) {
       Day start = (*points)[i].period_start;
-      Day next = i + 1 < points->size() ? (*points)[i + 1].period_start
+      Day next = i + 1 < points->size()                    ? (*points)[i + 1].period_start
                  : granularity == model::Granularity::kDay ? start + days{1}
                  : granularity == model::Granularity::kWeek
                      ? start + days{7}
@@ -232,7 +324,7 @@ TEST_F(StatsReferenceTest, RandomWritesMatchBruteForceThroughTheCache) {
   }
 }
 
-TEST_F(StatsReferenceTest, HandComputedOverview) {
+TEST_P(StatsReferenceTest, HandComputedOverview) {
   ASSERT_TRUE(users_->Create("hand").ok());
   tasks::WriteContext admin{model::Caller{true, {}}, "test"};
   Time now = clock_.Now();
@@ -266,7 +358,7 @@ TEST_F(StatsReferenceTest, HandComputedOverview) {
   EXPECT_EQ(o->priority_distribution.low, 1);
 }
 
-TEST_F(StatsReferenceTest, EmptyUserHasZeroRatesAndUnknownUserIsNotFound) {
+TEST_P(StatsReferenceTest, EmptyUserHasZeroRatesAndUnknownUserIsNotFound) {
   ASSERT_TRUE(users_->Create("empty").ok());
   auto o = stats_->ComputeOverview("empty");
   ASSERT_TRUE(o.ok());
@@ -279,7 +371,7 @@ TEST_F(StatsReferenceTest, EmptyUserHasZeroRatesAndUnknownUserIsNotFound) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(StatsReferenceTest, SecondReadIsACacheHitAndAWriteMakesItAMiss) {
+TEST_P(StatsReferenceTest, SecondReadIsACacheHitAndAWriteMakesItAMiss) {
   ASSERT_TRUE(users_->Create("c").ok());
   auto first = stats_->Overview("c");
   ASSERT_TRUE(first.ok());
@@ -296,6 +388,10 @@ TEST_F(StatsReferenceTest, SecondReadIsACacheHitAndAWriteMakesItAMiss) {
   EXPECT_FALSE(third->cache_hit);
   EXPECT_NE(third->json.find("\"total\":1"), std::string::npos) << third->json;
 }
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, StatsReferenceTest,
+                         ::testing::ValuesIn(test::ConfiguredBackends()),
+                         [](const auto& info) { return test::BackendName(info.param); });
 
 }  // namespace
 }  // namespace analytics

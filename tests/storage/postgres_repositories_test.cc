@@ -52,7 +52,7 @@ class PostgresRepositoriesTest : public test::PostgresTest {
     ASSERT_TRUE(result.ok()) << result.error().message;
   }
 
-  // Inserts `task` and adds its contribution to the aggregates, as TaskService does.
+  // Inserts `task` and records it in the derived rows, as TaskService does.
   model::Task AddTask(model::Task task) {
     model::Task inserted;
     InTx([&](Transaction& tx) -> Result<void> {
@@ -60,7 +60,7 @@ class PostgresRepositoriesTest : public test::PostgresTest {
       auto made = tasks.Insert(task);
       if (!made.ok()) return made.error();
       inserted = *made;
-      return tasks.AddToAggregates(task.user_id, Contribution(task));
+      return tasks.RecordChange(std::nullopt, inserted);
     });
     return inserted;
   }
@@ -128,13 +128,12 @@ TEST_F(PostgresRepositoriesTest, TasksInsertFindUpdateListAggregatesAndOverdue) 
     after.completed_at = At("2024-01-13T12:00:00Z");
     after.updated_at = *after.completed_at;
     ANALYTICS_RETURN_IF_ERROR(tasks.Update(after));
-    ANALYTICS_RETURN_IF_ERROR(
-        tasks.AddToAggregates("u1", Subtract(Contribution(after), Contribution(*before))));
+    ANALYTICS_RETURN_IF_ERROR(tasks.RecordChange(*before, after));
     model::Task deleted = c;
     deleted.deleted = true;
     deleted.deleted_at = At("2024-01-14T00:00:00Z");
     ANALYTICS_RETURN_IF_ERROR(tasks.Update(deleted));
-    return tasks.AddToAggregates("u1", Subtract(Contribution(deleted), Contribution(c)));
+    return tasks.RecordChange(c, deleted);
   });
 
   InRead([&](Transaction& tx) -> Result<void> {
@@ -190,6 +189,10 @@ TEST_F(PostgresRepositoriesTest, TasksInsertFindUpdateListAggregatesAndOverdue) 
     EXPECT_EQ(tasks.LoadAggregates("nobody").error().code, ErrorCode::kNotFound);
     EXPECT_EQ(tasks.CountOverdue("u1", At("2024-01-12T00:00:00.000001Z")).value(), 1);
     EXPECT_EQ(tasks.CountOverdue("u1", At("2024-01-12T00:00:00Z")).value(), 0);
+    // From a later day the task counts through its open_due_days bucket.
+    EXPECT_EQ(tasks.CountOverdue("u1", At("2024-01-20T00:00:00Z")).value(), 1);
+    EXPECT_EQ(tasks.LoadOpenDueDays("u1").value(),
+              (OpenDueDays{{DayOf(At("2024-01-12T00:00:00Z")), 1}}));
     return Ok();
   });
 }

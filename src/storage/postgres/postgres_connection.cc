@@ -29,24 +29,6 @@ using ResultPtr = std::shared_ptr<pg_result>;
 
 ResultPtr Own(PGresult* result) { return ResultPtr(result, PQclear); }
 
-std::string ParamText(const Value& value) {
-  if (const auto* v = std::get_if<std::int64_t>(&value)) return std::to_string(*v);
-  if (const auto* v = std::get_if<bool>(&value)) return *v ? "true" : "false";
-  if (const auto* v = std::get_if<std::string>(&value)) return *v;
-  if (const auto* v = std::get_if<double>(&value)) {
-    if (std::isnan(*v)) return "NaN";
-    if (std::isinf(*v)) return *v > 0 ? "Infinity" : "-Infinity";
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *v);
-    return std::string(buf, end);
-  }
-  // "2024-01-15T10:00:00.000000Z" → "2024-01-15 10:00:00.000000+00": timestamptz input.
-  std::string text = FormatStorageTime(std::get<Time>(value));
-  text[10] = ' ';
-  text.pop_back();
-  return text + "+00";
-}
-
 Row ReadRow(const PGresult* result, int row) {
   const int columns = PQnfields(result);
   std::vector<Value> values;
@@ -105,6 +87,24 @@ Result<void> PollUntilConnected(PGconn* conn, PostgresConnection::Clock::time_po
 }
 
 }  // namespace
+
+std::string PostgresParamText(const Value& value) {
+  if (const auto* v = std::get_if<std::int64_t>(&value)) return std::to_string(*v);
+  if (const auto* v = std::get_if<bool>(&value)) return *v ? "true" : "false";
+  if (const auto* v = std::get_if<std::string>(&value)) return *v;
+  if (const auto* v = std::get_if<double>(&value)) {
+    if (std::isnan(*v)) return "NaN";
+    if (std::isinf(*v)) return *v > 0 ? "Infinity" : "-Infinity";
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *v);
+    return std::string(buf, end);
+  }
+  // "2024-01-15T10:00:00.000000Z" → "2024-01-15 10:00:00.000000+00": timestamptz input.
+  std::string text = FormatStorageTime(std::get<Time>(value));
+  text[10] = ' ';
+  text.pop_back();
+  return text + "+00";
+}
 
 Result<std::unique_ptr<PostgresConnection>> PostgresConnection::Connect(
     const std::string& url, const SessionSettings& settings, Clock::time_point deadline) {
@@ -219,7 +219,7 @@ Result<ResultPtr> PostgresConnection::Run(std::string_view sql, const Params& pa
   std::vector<const char*> values(params.size(), nullptr);
   for (std::size_t i = 0; i < params.size(); ++i) {
     if (std::holds_alternative<std::nullptr_t>(params[i])) continue;
-    texts[i] = ParamText(params[i]);
+    texts[i] = PostgresParamText(params[i]);
     values[i] = texts[i].c_str();
   }
   ResultPtr result =

@@ -22,6 +22,10 @@ struct pg_result;
 
 namespace analytics::storage {
 
+// A non-NULL parameter as the text PostgreSQL reads (timestamptz input for Time).
+// REQUIRES: `value` is not NULL.
+std::string PostgresParamText(const Value& value);
+
 // What every connection sets on connect (as startup options, so no extra
 // round trip): TimeZone=UTC, DateStyle=ISO, these timeouts and the name.
 struct SessionSettings {

@@ -44,6 +44,27 @@ std::string PostgresDialect::DayOf(std::string_view column) const {
          "'YYYY-MM-DD')";
 }
 
+std::string PostgresDialect::ArrayParam(const std::vector<Value>& values) const {
+  std::string literal = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal += ',';
+    if (std::holds_alternative<std::nullptr_t>(values[i])) {
+      literal += "NULL";
+      continue;
+    }
+    // Inside double quotes only a double quote and a backslash need escaping;
+    // braces, commas, white space and the word NULL are then plain text.
+    literal += '"';
+    for (char c : PostgresParamText(values[i])) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  literal += '}';
+  return literal;
+}
+
 Dialect::ViewRefresh PostgresDialect::RefreshViews() const {
   return ViewRefresh{{"REFRESH MATERIALIZED VIEW CONCURRENTLY user_task_stats",
                       "REFRESH MATERIALIZED VIEW CONCURRENTLY user_priority_distribution",

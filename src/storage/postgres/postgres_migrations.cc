@@ -202,6 +202,28 @@ CREATE INDEX IF NOT EXISTS idx_tasks_completed_at ON tasks(completed_at)
   WHERE completed_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_tasks_updated_at ON tasks(updated_at);
 )sql"},
+      {3, "open_due_days", R"sql(
+SELECT pg_advisory_xact_lock(7340240001);
+
+-- A user's open tasks (not deleted, todo or in_progress) per UTC day of
+-- due_at, kept exact by every task write in its transaction: overdue is the
+-- days before today plus today's open tasks due before now.
+CREATE TABLE IF NOT EXISTS open_due_days (
+  user_id TEXT NOT NULL,
+  due_day DATE NOT NULL,
+  n BIGINT NOT NULL,
+  PRIMARY KEY (user_id, due_day)
+);
+-- The backfill counts what is committed; task writes wait until this
+-- migration commits (their first change to the new table would otherwise
+-- race it).
+LOCK TABLE tasks IN SHARE MODE;
+INSERT INTO open_due_days (user_id, due_day, n)
+  SELECT user_id, CAST(due_at AT TIME ZONE 'UTC' AS DATE), COUNT(*) FROM tasks
+  WHERE deleted = FALSE AND status IN ('todo', 'in_progress') AND due_at IS NOT NULL
+  GROUP BY 1, 2
+  ON CONFLICT (user_id, due_day) DO UPDATE SET n = excluded.n;
+)sql"},
   };
   return kMigrations;
 }

@@ -159,6 +159,22 @@ CREATE INDEX idx_tasks_created_at ON tasks(created_at);
 CREATE INDEX idx_tasks_completed_at ON tasks(completed_at) WHERE completed_at IS NOT NULL;
 CREATE INDEX idx_tasks_updated_at ON tasks(updated_at);
 )sql"},
+      {3, "open_due_days", R"sql(
+-- A user's open tasks (not deleted, todo or in_progress) per UTC day of
+-- due_at ('YYYY-MM-DD'), kept exact by every task write in its transaction:
+-- overdue is the days before today plus today's open tasks due before now.
+CREATE TABLE IF NOT EXISTS open_due_days (
+  user_id TEXT NOT NULL,
+  due_day TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (user_id, due_day)
+) WITHOUT ROWID;
+INSERT INTO open_due_days (user_id, due_day, n)
+  SELECT user_id, substr(due_at, 1, 10), COUNT(*) FROM tasks
+  WHERE deleted = FALSE AND status IN ('todo', 'in_progress') AND due_at IS NOT NULL
+  GROUP BY user_id, substr(due_at, 1, 10)
+  ON CONFLICT (user_id, due_day) DO UPDATE SET n = excluded.n;
+)sql"},
   };
   return kMigrations;
 }
