@@ -30,14 +30,14 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
   if (!cache.ok()) return cache.error();
   app->cache_ = std::move(*cache);
 
-  app->users_ =
-      std::make_unique<users::UserService>(*app->db_, *app->clock_, config.auth.admin_token);
+  app->users_ = std::make_unique<users::UserService>(*app->db_, *app->cache_, *app->clock_,
+                                                     config.auth.admin_token);
   app->tasks_ = std::make_unique<tasks::TaskService>(*app->db_, *app->cache_, *app->clock_);
   app->stats_ =
       std::make_unique<stats::StatsService>(*app->db_, *app->cache_, *app->clock_, config.cache);
 
-  app->jobs_ = std::make_unique<jobs::JobRunner>(jobs::JobEnv{
-      *app->db_, *app->cache_, *app->stats_, *app->clock_, app->config_});
+  app->jobs_ = std::make_unique<jobs::JobRunner>(
+      jobs::JobEnv{*app->db_, *app->cache_, *app->stats_, *app->clock_, app->config_});
 
   cache::Cache* cache_ptr = app->cache_.get();
   storage::Database* db_ptr = app->db_.get();
@@ -48,21 +48,42 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
     auto counter = Sample::Type::kCounter;
     auto gauge = Sample::Type::kGauge;
     return std::vector<Sample>{
-        {"analytics_cache_hits_total", "Cache lookups that found a value.", counter, {},
+        {"analytics_cache_hits_total",
+         "Cache lookups that found a value.",
+         counter,
+         {},
          double(c.hits)},
-        {"analytics_cache_misses_total", "Cache lookups that found nothing.", counter, {},
+        {"analytics_cache_misses_total",
+         "Cache lookups that found nothing.",
+         counter,
+         {},
          double(c.misses)},
-        {"analytics_cache_evictions_total", "Entries evicted to stay within bounds.", counter, {},
+        {"analytics_cache_evictions_total",
+         "Entries evicted to stay within bounds.",
+         counter,
+         {},
          double(c.evictions)},
         {"analytics_cache_entries", "Entries in the cache.", gauge, {}, double(c.entries)},
-        {"analytics_cache_up", "1 when the cache answers, 0 when degraded.", gauge, {},
+        {"analytics_cache_up",
+         "1 when the cache answers, 0 when degraded.",
+         gauge,
+         {},
          c.healthy ? 1.0 : 0.0},
-        {"analytics_db_pool_connections", "Database connections by state.", gauge,
-         {{"state", "in_use"}}, double(p.in_use)},
-        {"analytics_db_pool_connections", "Database connections by state.", gauge,
-         {{"state", "idle"}}, double(p.idle)},
-        {"analytics_db_pool_max_connections", "Largest number of database connections.", gauge,
-         {}, double(p.max)},
+        {"analytics_db_pool_connections",
+         "Database connections by state.",
+         gauge,
+         {{"state", "in_use"}},
+         double(p.in_use)},
+        {"analytics_db_pool_connections",
+         "Database connections by state.",
+         gauge,
+         {{"state", "idle"}},
+         double(p.idle)},
+        {"analytics_db_pool_max_connections",
+         "Largest number of database connections.",
+         gauge,
+         {},
+         double(p.max)},
     };
   });
 
@@ -77,29 +98,38 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
       auto counts = repo.CountByStatus();
       if (!counts.ok()) return counts.error();
       for (const auto& c : *counts) {
-        samples.push_back({"analytics_job_runs_total", "Job runs recorded in job_runs.",
-                           Sample::Type::kCounter, {{"job", c.job}, {"status", c.status}},
+        samples.push_back({"analytics_job_runs_total",
+                           "Job runs recorded in job_runs.",
+                           Sample::Type::kCounter,
+                           {{"job", c.job}, {"status", c.status}},
                            double(c.runs)});
         if (c.status == "succeeded" && c.last_finished) {
           samples.push_back(
               {"analytics_job_last_success_timestamp_seconds",
-               "When each job last finished successfully (Unix time).", Sample::Type::kGauge,
+               "When each job last finished successfully (Unix time).",
+               Sample::Type::kGauge,
                {{"job", c.job}},
                std::chrono::duration<double>(c.last_finished->time_since_epoch()).count()});
         }
       }
       auto active = repo.ActiveUsers(clock_ptr->Now() - std::chrono::hours(24));
       if (!active.ok()) return active.error();
-      samples.push_back({"analytics_active_users", "Users who wrote a task in the last 24 hours.",
-                         Sample::Type::kGauge, {}, double(*active)});
+      samples.push_back({"analytics_active_users",
+                         "Users who wrote a task in the last 24 hours.",
+                         Sample::Type::kGauge,
+                         {},
+                         double(*active)});
       return Ok();
     });
-    samples.push_back({"analytics_db_up", "1 when the database answered this scrape.",
-                       Sample::Type::kGauge, {}, read.ok() ? 1.0 : 0.0});
+    samples.push_back({"analytics_db_up",
+                       "1 when the database answered this scrape.",
+                       Sample::Type::kGauge,
+                       {},
+                       read.ok() ? 1.0 : 0.0});
     return samples;
   });
 
-  api::Services services{*app->users_, *app->tasks_, *app->stats_, *app->db_,
+  api::Services services{*app->users_, *app->tasks_,   *app->stats_, *app->db_,
                          *app->cache_, *app->metrics_, *app->jobs_,  *app->clock_};
   app->api_ = std::make_unique<api::Api>(
       services, api::ApiOptions{config.rate_limit, config.server.metrics_require_admin});
@@ -121,7 +151,10 @@ Result<std::unique_ptr<http::Server>> App::StartServer() {
   auto server = std::make_unique<http::Server>(
       options, [api](http::Request& r) { return api->Handle(r); },
       [api](const http::Request& r, const http::Response& resp, std::size_t bytes,
-            std::chrono::nanoseconds latency) { api->Complete(r, resp, bytes, latency); });
+            std::chrono::nanoseconds latency) { api->Complete(r, resp, bytes, latency); },
+      [api](http::Request& r, http::FastAnswer answer) {
+        return api->TryFast(r, std::move(answer));
+      });
   auto started = server->Start();
   if (!started.ok()) return started.error();
   return server;

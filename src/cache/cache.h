@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,15 @@ class Cache {
  public:
   virtual ~Cache() = default;
   virtual std::optional<std::string> Get(std::string_view key) = 0;
+  // Get for callers that must not block (the HTTP fast path): `done` runs
+  // once, on any thread, with the value, or with nullopt for a miss or a
+  // failure, which is not counted: the caller falls back to Get. The default
+  // always answers nullopt at once.
+  virtual void GetAsync(std::string_view key,
+                        std::function<void(std::optional<std::string>)> done) {
+    (void)key;
+    done(std::nullopt);
+  }
   virtual Ticket BeginCompute(std::string_view user_id) = 0;
   // Stores `value` for `ttl` (> 0) unless `ticket`'s user was invalidated since.
   virtual void Put(std::string_view key, std::string_view value, std::chrono::seconds ttl,
@@ -41,6 +51,14 @@ class Cache {
   // Drops every key of `user_id` and moves its generation on.
   virtual void InvalidateUser(std::string_view user_id) = 0;
   virtual void Flush() = 0;
+  // Changes whenever any instance revokes tokens (users::UserService drops its
+  // in-process token cache when it does); nullopt when it cannot be read
+  // (Redis down).
+  virtual std::optional<std::string> RevocationStamp() = 0;
+  // Moves the stamp on (a token rotation). Never fails the caller: while
+  // Redis is down it is remembered and applied before anything is read from
+  // Redis again.
+  virtual void Revoke() = 0;
   virtual CacheStats Stats() = 0;
   virtual bool healthy() = 0;
   virtual std::string_view name() const = 0;  // "memory" or "redis"

@@ -238,6 +238,19 @@ std::optional<std::string> MemoryCache::Get(std::string_view key) {
   return value;
 }
 
+void MemoryCache::GetAsync(std::string_view key,
+                           std::function<void(std::optional<std::string>)> done) {
+  const Time now = clock_.Now();
+  Shard& shard = ShardFor(UserIdOfKey(key));
+  std::optional<std::string> value;
+  {
+    std::lock_guard lock(shard.mu);
+    value = shard.Find(key, now);
+  }
+  if (value) hits_.fetch_add(1, std::memory_order_relaxed);
+  done(std::move(value));
+}
+
 Ticket MemoryCache::BeginCompute(std::string_view user_id) {
   Shard& shard = ShardFor(user_id);
   std::lock_guard lock(shard.mu);
@@ -279,6 +292,12 @@ void MemoryCache::Flush() {
     shard->Clear(generation_counter_.fetch_add(1) + 1);
   }
 }
+
+std::optional<std::string> MemoryCache::RevocationStamp() {
+  return std::to_string(revocations_.load());
+}
+
+void MemoryCache::Revoke() { revocations_.fetch_add(1); }
 
 CacheStats MemoryCache::Stats() {
   CacheStats stats;

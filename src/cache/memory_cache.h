@@ -35,6 +35,9 @@ class MemoryCache final : public Cache {
   MemoryCache& operator=(const MemoryCache&) = delete;
 
   std::optional<std::string> Get(std::string_view key) override;
+  // Answers at once, on the caller's thread.
+  void GetAsync(std::string_view key,
+                std::function<void(std::optional<std::string>)> done) override;
   Ticket BeginCompute(std::string_view user_id) override;
   // Also dropped when ttl <= 0 (nothing is ever stored without an expiry).
   void Put(std::string_view key, std::string_view value, std::chrono::seconds ttl,
@@ -42,6 +45,9 @@ class MemoryCache final : public Cache {
   void InvalidateUser(std::string_view user_id) override;
   // Drops every entry and invalidates every ticket taken before it.
   void Flush() override;
+  // A local counter: only this process's Revoke calls move it.
+  std::optional<std::string> RevocationStamp() override;
+  void Revoke() override;
   CacheStats Stats() override;
   bool healthy() override { return true; }
   std::string_view name() const override { return "memory"; }
@@ -55,6 +61,7 @@ class MemoryCache final : public Cache {
   std::vector<std::unique_ptr<Shard>> shards_;
   // The source of every generation number; only ever increases.
   std::atomic<std::uint64_t> generation_counter_{0};
+  std::atomic<std::uint64_t> revocations_{0};
   std::atomic<std::uint64_t> hits_{0};
   std::atomic<std::uint64_t> misses_{0};
   std::atomic<std::uint64_t> evictions_{0};

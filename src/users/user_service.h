@@ -2,6 +2,7 @@
 // stored hashed only; the plain token is returned once, at creation or rotation.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,9 +10,12 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "cache/cache.h"
 #include "model/caller.h"
 #include "model/user.h"
 #include "storage/database.h"
+#include "users/revocation_watch.h"
+#include "users/token_cache.h"
 
 namespace analytics::users {
 
@@ -20,11 +24,20 @@ struct IssuedToken {
   std::string token;  // shown once
 };
 
-// Thread-safe.
+// Authenticate answers from an in-process TokenCache when it can: a token
+// found in the database is cached for options.max_age, and trusted only while
+// `cache`'s revocation stamp is known and unchanged (RevocationWatch). A
+// rotation on this instance refuses the old token at once; on another
+// instance sharing the Redis cache, within about RevocationWatch::kRefresh.
+// Thread-safe. Every reference must outlive the service.
 class UserService {
  public:
   // `admin_token` empty means no admin token is accepted.
+  UserService(storage::Database& db, cache::Cache& cache, const Clock& clock,
+              std::string admin_token, const TokenCacheOptions& token_cache = {});
+  // Without a cache: every Authenticate reads the database.
   UserService(storage::Database& db, const Clock& clock, std::string admin_token);
+  ~UserService();
 
   // Errors: kInvalidArgument (field "id"), kConflict (exists), kUnavailable.
   Result<IssuedToken> Create(std::string_view id);
@@ -32,17 +45,25 @@ class UserService {
   Result<model::User> Get(std::string_view id);
   // Users with id > `after`, in id order, at most `limit`.
   Result<std::vector<model::User>> List(std::string_view after, int limit);
-  // Replaces the user's token; the old one stops working at once.
+  // Replaces the user's token; the old one stops working at once on this
+  // instance, and within about RevocationWatch::kRefresh on the others.
   // Errors: kNotFound, kUnavailable.
   Result<IssuedToken> RotateToken(std::string_view id);
   // The caller a bearer token stands for. Errors: kUnauthenticated (unknown
   // token), kUnavailable (database down).
   Result<model::Caller> Authenticate(std::string_view token);
+  // The caller for `token` when it can be told without the database: the
+  // admin token, or a trusted TokenCache entry. nullopt otherwise (then
+  // Authenticate decides).
+  std::optional<model::Caller> CachedCaller(std::string_view token);
 
  private:
   storage::Database& db_;
+  cache::Cache* cache_;  // null: no token cache
   const Clock& clock_;
   std::string admin_token_;
+  std::unique_ptr<TokenCache> tokens_;      // null without a cache
+  std::unique_ptr<RevocationWatch> watch_;  // null without a cache
 };
 
 }  // namespace analytics::users

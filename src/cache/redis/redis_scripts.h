@@ -23,5 +23,8 @@ const RedisScript& PutScript();
 const RedisScript& InvalidateScript();
 // KEYS: epoch. ARGV: fresh epoch, meta TTL. Moves the epoch on.
 const RedisScript& BumpScript();
+// KEYS: revocation stamp. ARGV: fresh stamp, its TTL. Returns the stamp,
+// creating it (with the fresh value) if missing; moves no keyspace_hits.
+const RedisScript& StampScript();
 
 }  // namespace analytics::cache

@@ -1,0 +1,63 @@
+// The in-process map from token hash to user id that spares
+// UserService::Authenticate a database read per request. It knows nothing of
+// revocation across instances: RevocationWatch tells it when to forget.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace analytics::users {
+
+struct TokenCacheOptions {
+  std::size_t max_entries = 100'000;  // split evenly across shards
+  std::size_t shards = 16;            // one mutex each
+  std::chrono::seconds max_age{300};  // an entry older than this is a miss
+};
+
+// Token hash -> user id, sharded and bounded: a full shard is cleared before
+// an insert (cheap, and rare at 100,000 entries). Entries carry the
+// generation they were made under; InvalidateAll moves the generation on, so
+// an Insert whose database read began before an InvalidateAll is dropped even
+// if it lands after it.
+// Thread-safe. `clock` must outlive the cache.
+class TokenCache {
+ public:
+  using Generation = std::uint64_t;
+
+  TokenCache(const Clock& clock, const TokenCacheOptions& options = {});
+  ~TokenCache();
+  TokenCache(const TokenCache&) = delete;
+  TokenCache& operator=(const TokenCache&) = delete;
+
+  // To be taken before the database read whose answer is Insert-ed.
+  Generation generation() const { return generation_.load(); }
+  // The user id cached for `token_hash`: inserted in the current generation,
+  // less than max_age ago. A stale entry found is removed.
+  std::optional<std::string> Find(std::string_view token_hash);
+  // Dropped when `generation` is no longer current.
+  void Insert(std::string_view token_hash, std::string_view user_id, Generation generation);
+  // Moves the generation on and drops every entry.
+  void InvalidateAll();
+  std::size_t size() const;
+
+ private:
+  class Shard;
+
+  Shard& ShardFor(std::string_view token_hash) const;
+
+  const Clock& clock_;
+  const std::chrono::microseconds max_age_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<Generation> generation_{0};
+};
+
+}  // namespace analytics::users
