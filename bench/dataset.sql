@@ -4,8 +4,9 @@
 --   big_tasks   tasks of the one extra user 'big' (token 'bt_big')
 -- Tasks span three years. The skew: user K = floor((users+1)^r) for r uniform
 -- in [0,1), so P(K) ~ 1/K, the same draw the wrk scripts use for reads.
--- The running aggregates (user_aggregates) are computed once at the end with
--- one GROUP BY, as the service's own writes would have left them.
+-- The running aggregates (user_aggregates, open_due_days) are computed once
+-- at the end with a GROUP BY each, as the service's own writes would have
+-- left them.
 \set ON_ERROR_STOP on
 SET synchronous_commit = off;
 
@@ -56,4 +57,10 @@ INSERT INTO user_aggregates (user_id, todo, in_progress, done, cancelled, low, m
   LEFT JOIN LATERAL (SELECT CASE t.priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2
                                             WHEN 'high' THEN 3 ELSE 4 END AS w) w ON TRUE
   GROUP BY u.id;
+-- Open tasks per due day (the overview's overdue count reads these).
+INSERT INTO open_due_days (user_id, due_day, n)
+  SELECT user_id, CAST(due_at AT TIME ZONE 'UTC' AS DATE), COUNT(*) FROM tasks
+  WHERE deleted = FALSE AND status IN ('todo', 'in_progress') AND due_at IS NOT NULL
+  GROUP BY 1, 2
+  ON CONFLICT (user_id, due_day) DO UPDATE SET n = excluded.n;
 ANALYZE;

@@ -42,6 +42,10 @@ class Api {
 
   // The handler the server calls for every request.
   http::Response Handle(http::Request& request);
+  // The server's fast path (http::FastPath): a cached overview or stat read
+  // whose token is known in memory is answered straight from the cache,
+  // without a worker; everything else (and a miss) goes on to Handle.
+  bool TryFast(http::Request& request, http::FastAnswer answer);
   // Writes the access-log line and the request metrics of one exchange.
   void Complete(const http::Request& request, const http::Response& response,
                 std::size_t body_bytes, std::chrono::nanoseconds latency);

@@ -41,6 +41,10 @@ class TasksHandler {
   Response Restore(Request& request, const Caller& caller);
 
  private:
+  // After a write: the user's overview computed again and cached (write-through),
+  // so the next read is a hit. Best effort: a failure leaves a miss behind.
+  void Refresh(const Request& request);
+
   Services& s_;
 };
 
@@ -51,6 +55,9 @@ class StatsHandler {
   Response Stat(Request& request, const Caller& caller);
   Response Trends(Request& request, const Caller& caller);
   Response Daily(Request& request, const Caller& caller);
+  // The answer for a cached body of `stat` ("" for the overview), as
+  // Overview and Stat give it on a hit.
+  Response FromCache(std::string json, std::string_view stat);
 
  private:
   Services& s_;

@@ -27,10 +27,12 @@ struct Route {
   std::string pattern;  // "/api/v1/users/{uid}/tasks/{id}"; a segment may be "{id}:restore"-free
   Access access;
   RouteHandler handler;
+  // A cached analytics read the fast path may answer on the I/O thread.
+  bool fast = false;
 };
 
 struct Match {
-  const Route* route = nullptr;  // null: no route; see status
+  const Route* route = nullptr;    // null: no route; see status
   int status = http::status::kOk;  // 404 or 405 when route is null
   std::string allow;               // for 405
 };

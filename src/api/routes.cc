@@ -41,10 +41,11 @@ std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHa
       {Method::kPost, u + "/tasks/{id}/restore", Access::kOwner,
        bind(tasks, &TasksHandler::Restore)},
       {Method::kGet, u + "/analytics/overview", Access::kOwner,
-       bind(stats, &StatsHandler::Overview)},
+       bind(stats, &StatsHandler::Overview), /*fast=*/true},
       {Method::kGet, u + "/analytics/trends", Access::kOwner, bind(stats, &StatsHandler::Trends)},
       {Method::kGet, u + "/analytics/daily", Access::kOwner, bind(stats, &StatsHandler::Daily)},
-      {Method::kGet, u + "/analytics/{metric}", Access::kOwner, bind(stats, &StatsHandler::Stat)},
+      {Method::kGet, u + "/analytics/{metric}", Access::kOwner, bind(stats, &StatsHandler::Stat),
+       /*fast=*/true},
       {Method::kGet, u + "/export", Access::kOwner, bind(exports, &ExportHandler::Export)},
       {Method::kPost, "/api/v1/admin/cache/invalidate", Access::kAdmin,
        bind(ops, &OpsHandler::InvalidateCache)},
@@ -98,6 +99,17 @@ struct Api::State {
   OpsHandler ops;
   RateLimiter limiter;
   Router router;
+
+  // A 429 when `key`'s bucket is empty; draws one request from it otherwise.
+  std::optional<http::Response> OverLimit(std::string_view key) {
+    RateDecision decision = limiter.Take(key, std::chrono::steady_clock::now());
+    if (decision.allowed) return std::nullopt;
+    http::Response response = http::ProblemResponse(
+        http::status::kTooManyRequests, "rate limit exceeded; retry after the Retry-After delay");
+    response.SetHeader("Retry-After", std::to_string(decision.retry_after.count()));
+    response.log_note = "RateLimitExceeded";
+    return response;
+  }
 };
 
 Api::Api(Services services, ApiOptions options)
@@ -108,19 +120,14 @@ Api::~Api() = default;
 http::Response Api::Handle(http::Request& request) {
   State& s = *state_;
   std::string_view token = BearerToken(request);
-  bool limited = !IsExempt(request.path);
+  // A request the fast path passed on has been charged already.
+  bool limited = !IsExempt(request.path) && !request.rate_charged;
   // Buckets are per token only for tokens that authenticate; anything else
   // (no token, a made-up one, an unknown path) draws on the client address's
   // bucket, so random tokens cannot buy fresh buckets.
   auto over_limit = [&](std::string_view key) -> std::optional<http::Response> {
     if (!limited) return std::nullopt;
-    RateDecision decision = s.limiter.Take(key, std::chrono::steady_clock::now());
-    if (decision.allowed) return std::nullopt;
-    http::Response response = http::ProblemResponse(
-        http::status::kTooManyRequests, "rate limit exceeded; retry after the Retry-After delay");
-    response.SetHeader("Retry-After", std::to_string(decision.retry_after.count()));
-    response.log_note = "RateLimitExceeded";
-    return response;
+    return s.OverLimit(key);
   };
   std::string_view address = request.remote_address;
 
@@ -154,16 +161,46 @@ http::Response Api::Handle(http::Request& request) {
   caller = *authenticated;
   request.user = caller.is_admin ? "admin" : caller.user_id;
   // kAnyone routes ask for a token only when they are admin-only by config.
-  bool allowed = route.access == Access::kOwner ? caller.MayAccess(request.PathParam("uid"))
-                                                : caller.is_admin;
+  bool allowed =
+      route.access == Access::kOwner ? caller.MayAccess(request.PathParam("uid")) : caller.is_admin;
   if (!allowed) {
-    return http::ProblemResponse(
-        Error{ErrorCode::kPermissionDenied,
-              route.access == Access::kAdmin ? "this endpoint needs the admin token"
-                                             : "this token may not access that user's data",
-              {}});
+    return http::ProblemResponse(Error{ErrorCode::kPermissionDenied,
+                                       route.access == Access::kAdmin
+                                           ? "this endpoint needs the admin token"
+                                           : "this token may not access that user's data",
+                                       {}});
   }
   return route.handler(request, caller);
+}
+
+bool Api::TryFast(http::Request& request, http::FastAnswer answer) {
+  State& s = *state_;
+  if (request.method != http::Method::kGet) return false;
+  Match match = s.router.Find(request);
+  if (match.route == nullptr || !match.route->fast) return false;
+  std::string_view token = BearerToken(request);
+  std::optional<model::Caller> caller = s.services.users.CachedCaller(token);
+  if (!caller || !caller->MayAccess(request.PathParam("uid"))) return false;
+  std::string metric(request.PathParam("metric"));  // empty for the overview
+  std::optional<std::string> key =
+      s.services.stats.CacheKey(std::string(request.PathParam("uid")), metric);
+  if (!key) return false;
+
+  request.route = match.route->pattern;
+  request.user = caller->is_admin ? "admin" : caller->user_id;
+  if (s.options.rate_limit.enabled) {
+    request.rate_charged = true;
+    if (auto limit = s.OverLimit(token)) {
+      answer(std::move(*limit));
+      return true;
+    }
+  }
+  s.services.cache.GetAsync(*key, [&s, metric = std::move(metric),
+                                   answer = std::move(answer)](std::optional<std::string> body) {
+    if (!body) return answer(std::nullopt);
+    answer(s.stats.FromCache(std::move(*body), metric));
+  });
+  return true;
 }
 
 void Api::Complete(const http::Request& request, const http::Response& response,

@@ -42,6 +42,13 @@ Response StatsHandler::Overview(Request& request, const Caller&) {
   return Fresh(std::move(body->json), body->cache_hit, body->as_of, s_.clock.Now());
 }
 
+Response StatsHandler::FromCache(std::string json, std::string_view stat) {
+  Time now = s_.clock.Now();
+  Time as_of = stats::AsOfFromJson(json).value_or(now);
+  s_.metrics.CountStatsRequest(stat.empty() ? "overview" : stat);
+  return Fresh(std::move(json), true, as_of, now);
+}
+
 Response StatsHandler::Stat(Request& request, const Caller&) {
   std::string_view stat = request.PathParam("metric");
   if (!cache::IsStatName(stat)) {

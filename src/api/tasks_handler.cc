@@ -1,5 +1,4 @@
 #include <charconv>
-
 #include <nlohmann/json.hpp>
 
 #include "api/handlers.h"
@@ -40,18 +39,23 @@ Result<std::int64_t> DecodeCursor(const std::string& cursor) {
 
 }  // namespace
 
+void TasksHandler::Refresh(const Request& request) {
+  (void)s_.stats.Warm(std::string(request.PathParam("uid")), {});
+}
+
 Response TasksHandler::Create(Request& request, const Caller& caller) {
   if (!HasJsonContentType(request)) return UnsupportedMediaType();
   auto body = ParseJsonBody(request);
   if (!body.ok()) return Problem(body.error());
   auto input = ParseNewTask(*body, "");
   if (!input.ok()) return Problem(input.error());
-  auto task = s_.tasks.Create(Context(request, caller), std::string(request.PathParam("uid")),
-                              *input);
+  auto task =
+      s_.tasks.Create(Context(request, caller), std::string(request.PathParam("uid")), *input);
   if (!task.ok()) return Problem(task.error());
+  Refresh(request);
   Response response = TaskResponse(http::status::kCreated, *task);
-  response.SetHeader("Location", "/api/v1/users/" + task->user_id + "/tasks/" +
-                                     std::to_string(task->id));
+  response.SetHeader("Location",
+                     "/api/v1/users/" + task->user_id + "/tasks/" + std::to_string(task->id));
   return response;
 }
 
@@ -74,9 +78,10 @@ Response TasksHandler::CreateBatch(Request& request, const Caller& caller) {
     if (!input.ok()) return Problem(input.error());
     inputs.push_back(std::move(*input));
   }
-  auto created = s_.tasks.CreateBatch(Context(request, caller),
-                                      std::string(request.PathParam("uid")), inputs);
+  auto created =
+      s_.tasks.CreateBatch(Context(request, caller), std::string(request.PathParam("uid")), inputs);
   if (!created.ok()) return Problem(created.error());
+  Refresh(request);
   std::string json = "{\"created\":" + std::to_string(created->size()) + ",\"tasks\":[";
   for (std::size_t i = 0; i < created->size(); ++i) {
     if (i > 0) json += ',';
@@ -155,18 +160,19 @@ Response TasksHandler::Update(Request& request, const Caller& caller) {
   if (!body.ok()) return Problem(body.error());
   auto patch = ParseTaskPatch(*body);
   if (!patch.ok()) return Problem(patch.error());
-  auto task = s_.tasks.Update(Context(request, caller), std::string(request.PathParam("uid")),
-                              *id, *patch);
+  auto task =
+      s_.tasks.Update(Context(request, caller), std::string(request.PathParam("uid")), *id, *patch);
   if (!task.ok()) return Problem(task.error());
+  Refresh(request);
   return TaskResponse(http::status::kOk, *task);
 }
 
 Response TasksHandler::Delete(Request& request, const Caller& caller) {
   auto id = ParseTaskId(request.PathParam("id"));
   if (!id.ok()) return Problem(id.error());
-  auto task =
-      s_.tasks.Delete(Context(request, caller), std::string(request.PathParam("uid")), *id);
+  auto task = s_.tasks.Delete(Context(request, caller), std::string(request.PathParam("uid")), *id);
   if (!task.ok()) return Problem(task.error());
+  Refresh(request);
   return TaskResponse(http::status::kOk, *task);
 }
 
@@ -176,6 +182,7 @@ Response TasksHandler::Restore(Request& request, const Caller& caller) {
   auto task =
       s_.tasks.Restore(Context(request, caller), std::string(request.PathParam("uid")), *id);
   if (!task.ok()) return Problem(task.error());
+  Refresh(request);
   return TaskResponse(http::status::kOk, *task);
 }
 

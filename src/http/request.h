@@ -23,10 +23,11 @@ class Request {
   std::string path;         // percent-decoded path, no query
   std::string body;
   std::string remote_address;
-  std::string request_id;  // set by the RequestId middleware
-  std::string route;       // the matched route pattern, for metrics labels (set by api/)
-  std::string user;        // who the caller is, for the access log (set by api/)
-  int version = 11;        // 10 or 11
+  std::string request_id;     // set by the RequestId middleware
+  std::string route;          // the matched route pattern, for metrics labels (set by api/)
+  std::string user;           // who the caller is, for the access log (set by api/)
+  bool rate_charged = false;  // api/'s fast path already drew on the rate limit
+  int version = 11;           // 10 or 11
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
   std::map<std::string, std::string> path_params;            // set by the router

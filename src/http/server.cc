@@ -40,6 +40,7 @@ struct Context {
   ServerOptions options;
   Handler handler;
   CompletionObserver observer;
+  FastPath fast_path;
   asio::thread_pool* workers = nullptr;
   std::chrono::seconds write_timeout{0};
 };
@@ -280,7 +281,28 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       request_.query = std::move(*query);
     }
+    if (context_.fast_path && TryFastPath()) return;
     asio::post(*context_.workers, [self = shared_from_this()] { self->RunHandler(); });
+  }
+
+  // Runs on the strand. True when the fast path took the request; its answer
+  // comes back to the strand, where "no answer" goes on to the workers.
+  bool TryFastPath() {
+    auto self = shared_from_this();
+    FastAnswer answer = [self](std::optional<Response> response) {
+      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        if (!response) {
+          return asio::post(*self->context_.workers, [self] { self->RunHandler(); });
+        }
+        self->response_ = std::move(*response);
+        self->Respond();
+      });
+    };
+    try {
+      return context_.fast_path(request_, std::move(answer));
+    } catch (const std::exception&) {
+      return false;  // the worker path answers, and reports whatever it meets
+    }
   }
 
   // Method, target, version, headers and request id; for a request that
@@ -561,12 +583,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class Server::State {
  public:
-  State(ServerOptions options, Handler handler, CompletionObserver observer)
+  State(ServerOptions options, Handler handler, CompletionObserver observer, FastPath fast_path)
       : workers_(static_cast<std::size_t>(std::max(1, options.workers))) {
     context_.write_timeout = std::max(options.limits.idle_timeout, options.limits.request_timeout);
     context_.options = std::move(options);
     context_.handler = std::move(handler);
     context_.observer = std::move(observer);
+    context_.fast_path = std::move(fast_path);
     context_.workers = &workers_;
   }
 
@@ -693,9 +716,10 @@ class Server::State {
   std::vector<std::thread> io_threads_;
 };
 
-Server::Server(ServerOptions options, Handler handler, CompletionObserver observer)
-    : state_(std::make_unique<State>(std::move(options), std::move(handler), std::move(observer))) {
-}
+Server::Server(ServerOptions options, Handler handler, CompletionObserver observer,
+               FastPath fast_path)
+    : state_(std::make_unique<State>(std::move(options), std::move(handler), std::move(observer),
+                                     std::move(fast_path))) {}
 
 Server::~Server() { Stop(); }
 

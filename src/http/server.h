@@ -1,13 +1,15 @@
 // The asynchronous HTTP/1.1 server (Boost.Beast), keep-alive, with limits on
 // header size, body size, idle time and request time. Socket I/O runs on
 // `io_threads`; handlers run on a pool of `workers` threads, so blocking
-// storage work never stalls I/O.
+// storage work never stalls I/O. An optional fast path answers requests that
+// need no blocking work without the hand-off to a worker.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -17,6 +19,14 @@
 namespace analytics::http {
 
 using Handler = std::function<Response(Request&)>;
+
+// Called with std::nullopt to pass a request on to the worker pool after all.
+using FastAnswer = std::function<void(std::optional<Response>)>;
+// Optional, tried on the I/O thread before a request goes to the worker pool,
+// for answers that need no blocking work (a cache hit). It must not block:
+// it returns false at once to decline, or true after taking the request, and
+// then calls `answer` exactly once, on any thread.
+using FastPath = std::function<bool(Request&, FastAnswer answer)>;
 
 // Called once per finished exchange (including the server's own 400/408/413/431
 // answers) with the bytes of body sent and the time from the request's first
@@ -45,7 +55,8 @@ struct ServerOptions {
 // Thread-safe. Start, then Stop (or destroy) once.
 class Server {
  public:
-  Server(ServerOptions options, Handler handler, CompletionObserver observer);
+  Server(ServerOptions options, Handler handler, CompletionObserver observer,
+         FastPath fast_path = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

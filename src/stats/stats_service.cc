@@ -79,6 +79,16 @@ Result<StatsBody> StatsService::Overview(const std::string& user_id) {
   return Cached(user_id, cache::OverviewKey(user_id), options_.ttl_overview, "");
 }
 
+std::optional<std::string> StatsService::CacheKey(const std::string& user_id,
+                                                  std::string_view stat) const {
+  if (stat.empty()) {
+    if (options_.ttl_overview.count() <= 0) return std::nullopt;
+    return cache::OverviewKey(user_id);
+  }
+  if (!cache::IsStatName(stat) || options_.ttl_metrics.count() <= 0) return std::nullopt;
+  return cache::StatKey(stat, user_id);
+}
+
 Result<StatsBody> StatsService::Stat(const std::string& user_id, std::string_view stat) {
   ANALYTICS_CHECK(cache::IsStatName(stat)) << "unknown stat " << stat;
   return Cached(user_id, cache::StatKey(stat, user_id), options_.ttl_metrics, stat);
@@ -113,7 +123,8 @@ using std::chrono::year_month_day;
 
 Day PeriodStart(Day day, model::Granularity g) {
   switch (g) {
-    case model::Granularity::kDay: return day;
+    case model::Granularity::kDay:
+      return day;
     case model::Granularity::kWeek: {
       // ISO weeks start on Monday.
       std::chrono::weekday wd{day};
@@ -129,8 +140,10 @@ Day PeriodStart(Day day, model::Granularity g) {
 
 Day NextPeriod(Day start, model::Granularity g) {
   switch (g) {
-    case model::Granularity::kDay: return start + days{1};
-    case model::Granularity::kWeek: return start + days{7};
+    case model::Granularity::kDay:
+      return start + days{1};
+    case model::Granularity::kWeek:
+      return start + days{7};
     case model::Granularity::kMonth: {
       year_month_day ymd{start};
       return Day{(ymd.year() / ymd.month() / 1) + std::chrono::months{1}};

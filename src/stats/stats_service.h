@@ -37,6 +37,9 @@ class StatsService {
   Result<StatsBody> Overview(const std::string& user_id);
   // {user_id, as_of, <stat>: value}. REQUIRES: cache::IsStatName(stat).
   Result<StatsBody> Stat(const std::string& user_id, std::string_view stat);
+  // The key Overview ("" for `stat`) or Stat caches its answer under; nullopt
+  // when that answer is not cached (TTL 0) or `stat` names no stat.
+  std::optional<std::string> CacheKey(const std::string& user_id, std::string_view stat) const;
   // Computed from storage, bypassing the cache.
   Result<model::Overview> ComputeOverview(const std::string& user_id);
   // Periods covering [from, to] (whole days, weeks from Monday, or months).
