@@ -26,15 +26,13 @@ Result<model::Overview> StatsService::ComputeOverview(const std::string& user_id
   model::Overview o;
   o.user_id = user_id;
   model::UserAggregates a;
-  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
-    storage::TaskRepository repo(tx);
+  // One statement, so on PostgreSQL one round trip (no BEGIN/COMMIT).
+  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
     o.as_of = clock_.Now();
-    auto aggregates = repo.LoadAggregates(user_id);
-    if (!aggregates.ok()) return aggregates.error();
-    a = *aggregates;
-    auto overdue = repo.CountOverdue(user_id, o.as_of);
-    if (!overdue.ok()) return overdue.error();
-    o.task_totals.overdue = *overdue;
+    auto loaded = storage::TaskRepository(tx).LoadAggregatesAndOverdue(user_id, o.as_of);
+    if (!loaded.ok()) return loaded.error();
+    a = loaded->first;
+    o.task_totals.overdue = loaded->second;
     return Ok();
   });
   if (!done.ok()) return done.error();

@@ -102,6 +102,10 @@ class Database {
   virtual Result<void> InTransaction(const Work& work) = 0;
   // Runs `work` in a read-only transaction over one consistent snapshot.
   virtual Result<void> Read(const Work& work) = 0;
+  // Read for `work` that issues exactly one statement: that statement sees
+  // one snapshot by itself, so a backend may skip BEGIN and COMMIT (two
+  // round trips on PostgreSQL). By default, Read.
+  virtual Result<void> ReadStatement(const Work& work) { return Read(work); }
   // Runs one statement outside any transaction (VACUUM, REFRESH … CONCURRENTLY).
   virtual Result<void> ExecuteOutsideTransaction(std::string_view sql) = 0;
   // Checks that the database answers. Errors: kUnavailable.

@@ -155,6 +155,7 @@ namespace {
 constexpr std::string_view kAggregateColumns =
     "todo, in_progress, done, cancelled, low, medium, high, urgent, weight_total, "
     "weight_done_x2";
+constexpr int kAggregateColumnCount = 10;
 
 model::UserAggregates ToAggregates(const Row& row) {
   model::UserAggregates a;
@@ -188,6 +189,21 @@ Result<model::UserAggregates> TaskRepository::LoadAggregates(const std::string& 
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return NotFound("user '" + user_id + "' not found");
   return ToAggregates(rows->front());
+}
+
+Result<std::pair<model::UserAggregates, std::int64_t>> TaskRepository::LoadAggregatesAndOverdue(
+    const std::string& user_id, Time now) {
+  const Day today = DayOf(now);
+  auto rows = tx_.Query(
+      "SELECT " + std::string(kAggregateColumns) +
+          ", CAST(COALESCE((SELECT SUM(n) FROM open_due_days WHERE user_id = $1 "
+          "AND due_day < $2), 0) + (SELECT COUNT(*) FROM tasks WHERE user_id = $1 "
+          "AND deleted = FALSE AND status IN ('todo', 'in_progress') AND due_at IS NOT NULL "
+          "AND due_at >= $3 AND due_at < $4) AS BIGINT) FROM user_aggregates WHERE user_id = $1",
+      {user_id, FormatDay(today), Time{today}, now});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return NotFound("user '" + user_id + "' not found");
+  return std::pair{ToAggregates(rows->front()), rows->front().Int(kAggregateColumnCount)};
 }
 
 Result<void> TaskRepository::AddToAggregates(const std::string& user_id,

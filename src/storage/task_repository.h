@@ -57,6 +57,10 @@ class TaskRepository {
   Result<bool> LockUser(const std::string& user_id);
   // The running aggregates. Errors: kNotFound (no such user).
   Result<model::UserAggregates> LoadAggregates(const std::string& user_id);
+  // LoadAggregates and CountOverdue in one statement (for Database::ReadStatement).
+  // Errors: kNotFound (no such user).
+  Result<std::pair<model::UserAggregates, std::int64_t>> LoadAggregatesAndOverdue(
+      const std::string& user_id, Time now);
   // Adds `delta` to the user's aggregates. Errors: kNotFound (no such user).
   Result<void> AddToAggregates(const std::string& user_id, const model::UserAggregates& delta);
   // Adds `delta` to the user's open_due_days rows (in day order); a row whose

@@ -146,6 +146,13 @@ Result<void> PostgresDatabase::Read(const Work& work) {
   return RunTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", work);
 }
 
+Result<void> PostgresDatabase::ReadStatement(const Work& work) {
+  Result<std::unique_ptr<PostgresConnection>> connection = pool_->Acquire();
+  if (!connection.ok()) return connection.error();
+  Lease lease(*pool_, std::move(*connection));
+  return RunWork(work, lease.connection());
+}
+
 Result<void> PostgresDatabase::ExecuteOutsideTransaction(std::string_view sql) {
   ANALYTICS_CHECK(!IsWriting(this)) << "ExecuteOutsideTransaction called inside InTransaction";
   Result<std::unique_ptr<PostgresConnection>> connection = pool_->Acquire();
