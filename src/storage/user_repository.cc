@@ -53,7 +53,16 @@ Result<void> UserRepository::ReplaceTokenHash(std::string_view id, std::string_v
                   {std::string(id), std::string(token_hash), now});
   if (!changed.ok()) return changed.error();
   if (*changed == 0) return NotFound("user '" + std::string(id) + "' not found");
+  auto counted = tx_.Execute("UPDATE token_revocations SET n = n + 1 WHERE id = 1");
+  if (!counted.ok()) return counted.error();
   return Ok();
+}
+
+Result<std::int64_t> UserRepository::Revocations() {
+  auto rows = tx_.Query("SELECT n FROM token_revocations WHERE id = 1");
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return Internal("token_revocations has no row");
+  return rows->front().Int(0);
 }
 
 Result<std::int64_t> UserRepository::Count() {

@@ -27,6 +27,8 @@ class UserRepository {
   // Errors: kNotFound.
   Result<void> ReplaceTokenHash(std::string_view id, std::string_view token_hash, Time now);
   Result<std::int64_t> Count();
+  // Token rotations so far (token_revocations); ReplaceTokenHash adds one.
+  Result<std::int64_t> Revocations();
 
  private:
   Transaction& tx_;

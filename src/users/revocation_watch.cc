@@ -4,7 +4,11 @@ namespace analytics::users {
 
 RevocationWatch::RevocationWatch(cache::Cache& cache, TokenCache& tokens,
                                  std::chrono::milliseconds refresh)
-    : cache_(cache),
+    : RevocationWatch([&cache] { return cache.RevocationStamp(); }, tokens, refresh) {}
+
+RevocationWatch::RevocationWatch(StampReader read_stamp, TokenCache& tokens,
+                                 std::chrono::milliseconds refresh)
+    : read_stamp_(std::move(read_stamp)),
       tokens_(tokens),
       refresh_ns_(std::chrono::nanoseconds(refresh).count()),
       trust_ns_(refresh_ns_ + refresh_ns_ / 2) {}
@@ -30,7 +34,7 @@ void RevocationWatch::Refresh() {
   // Taken before the read: the stamp describes Redis no earlier than this.
   const std::int64_t start = SteadyNanos();
   if (start < refresh_at_ns_.load()) return;  // refreshed while we waited for the lock
-  std::optional<std::string> stamp = cache_.RevocationStamp();
+  std::optional<std::string> stamp = read_stamp_();
   // Unknown also drops everything: a rotation elsewhere may have happened
   // while Redis was unreachable, and the stamp may read the same afterwards
   // until that instance replays its pending Revoke.

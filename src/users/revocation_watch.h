@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,6 +26,10 @@ class RevocationWatch {
   // within at most that long.
   RevocationWatch(cache::Cache& cache, TokenCache& tokens,
                   std::chrono::milliseconds refresh = kRefresh);
+  // The stamp from elsewhere: `read_stamp` answers nullopt when it cannot be read.
+  using StampReader = std::function<std::optional<std::string>()>;
+  RevocationWatch(StampReader read_stamp, TokenCache& tokens,
+                  std::chrono::milliseconds refresh = kRefresh);
 
   // True when the entries of `tokens` may be used now. When the stamp is a
   // refresh period old, one caller re-reads it (the others go on with the
@@ -38,7 +43,7 @@ class RevocationWatch {
 
   static std::int64_t SteadyNanos();
 
-  cache::Cache& cache_;
+  StampReader read_stamp_;
   TokenCache& tokens_;
   const std::int64_t refresh_ns_;
   const std::int64_t trust_ns_;

@@ -34,8 +34,8 @@ std::string NewToken() {
 std::string HashToken(std::string_view token) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  ANALYTICS_CHECK(EVP_Digest(token.data(), token.size(), digest.data(), &length, EVP_sha256(),
-                             nullptr) == 1)
+  ANALYTICS_CHECK(
+      EVP_Digest(token.data(), token.size(), digest.data(), &length, EVP_sha256(), nullptr) == 1)
       << "SHA-256 failed";
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;

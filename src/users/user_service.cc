@@ -11,8 +11,27 @@ UserService::UserService(storage::Database& db, cache::Cache& cache, const Clock
       cache_(&cache),
       clock_(clock),
       admin_token_(std::move(admin_token)),
-      tokens_(std::make_unique<TokenCache>(clock, token_cache)),
-      watch_(std::make_unique<RevocationWatch>(cache, *tokens_)) {}
+      tokens_(std::make_unique<TokenCache>(clock, token_cache)) {
+  if (cache.name() == "memory") {
+    // The in-process cache's stamp lives in this process only, and another
+    // process (the CLI's rotate-token) may rotate: follow the database's count.
+    watch_ = std::make_unique<RevocationWatch>([this] { return DatabaseStamp(); }, *tokens_);
+  } else {
+    watch_ = std::make_unique<RevocationWatch>(cache, *tokens_);
+  }
+}
+
+std::optional<std::string> UserService::DatabaseStamp() {
+  std::optional<std::string> stamp;
+  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
+    auto n = storage::UserRepository(tx).Revocations();
+    if (!n.ok()) return n.error();
+    stamp = std::to_string(*n);
+    return Ok();
+  });
+  if (!done.ok()) return std::nullopt;
+  return stamp;
+}
 
 UserService::UserService(storage::Database& db, const Clock& clock, std::string admin_token)
     : db_(db), cache_(nullptr), clock_(clock), admin_token_(std::move(admin_token)) {}

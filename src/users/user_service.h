@@ -29,6 +29,9 @@ struct IssuedToken {
 // `cache`'s revocation stamp is known and unchanged (RevocationWatch). A
 // rotation on this instance refuses the old token at once; on another
 // instance sharing the Redis cache, within about RevocationWatch::kRefresh.
+// With the in-process cache the stamp is the database's count of rotations
+// (token_revocations), so a rotation by another process sharing the database
+// (`analytics users rotate-token`) is seen as soon.
 // Thread-safe. Every reference must outlive the service.
 class UserService {
  public:
@@ -58,6 +61,9 @@ class UserService {
   std::optional<model::Caller> CachedCaller(std::string_view token);
 
  private:
+  // The count of token rotations in the database, or nullopt when unreadable.
+  std::optional<std::string> DatabaseStamp();
+
   storage::Database& db_;
   cache::Cache* cache_;  // null: no token cache
   const Clock& clock_;

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "cache/memory_cache.h"
 #include "cache/open_cache.h"
 #include "storage/open_database.h"
 #include "support/backends.h"
@@ -69,7 +70,9 @@ class StampSwitchCache final : public cache::Cache {
   void Revoke() override { inner_.Revoke(); }
   cache::CacheStats Stats() override { return inner_.Stats(); }
   bool healthy() override { return inner_.healthy(); }
-  std::string_view name() const override { return inner_.name(); }
+  // Not "memory": UserService follows the database's count for the
+  // in-process cache, and this test is about the cache's own stamp.
+  std::string_view name() const override { return "stamp-switch"; }
 
  private:
   cache::Cache& inner_;
@@ -214,6 +217,28 @@ TEST_P(UserServiceTest, RotationOnAnotherInstanceIsSeenWithinARefreshPeriod) {
   ASSERT_TRUE(took.has_value()) << "the old token still works after " << kDeadline.count() << " ms";
   EXPECT_LT(took->count(), 1000);  // ~150 ms at most; generous for loaded machines
   EXPECT_TRUE(Is(here->Authenticate(u2->token), "u2"));
+}
+
+// Two processes on one database, each with its own in-process cache (a server
+// and `analytics users rotate-token`): the server follows the database's count.
+TEST_P(UserServiceTest, RotationByAnotherProcessIsSeenWithTheInProcessCache) {
+  config::CacheOptions memory;
+  memory.url = "memory";
+  cache::MemoryCache server_cache(memory, clock_);
+  cache::MemoryCache cli_cache(memory, clock_);
+  auto server = Service(server_cache);
+  auto cli = Service(cli_cache);
+  auto u1 = cli->Create("u1");
+  ASSERT_TRUE(u1.ok());
+  ASSERT_TRUE(Is(server->Authenticate(u1->token), "u1"));
+  ASSERT_TRUE(server->CachedCaller(u1->token).has_value()) << "the token is cached";
+
+  ASSERT_TRUE(cli->RotateToken("u1").ok());
+  std::optional<milliseconds> took =
+      WaitFor([&] { return Refused(server->Authenticate(u1->token)); });
+  ASSERT_TRUE(took.has_value()) << "the old token still works after " << kDeadline.count() << " ms";
+  EXPECT_LT(took->count(), 1000);
+  EXPECT_FALSE(server->CachedCaller(u1->token).has_value());
 }
 
 TEST_P(UserServiceTest, UnknownTokenIsNotCached) {

@@ -175,6 +175,16 @@ INSERT INTO open_due_days (user_id, due_day, n)
   GROUP BY user_id, substr(due_at, 1, 10)
   ON CONFLICT (user_id, due_day) DO UPDATE SET n = excluded.n;
 )sql"},
+      {4, "token_revocations", R"sql(
+-- One row counting token rotations: processes that cache tokens in memory
+-- without Redis (cache.url memory) follow it to see a rotation made by another
+-- process, such as `analytics users rotate-token`.
+CREATE TABLE IF NOT EXISTS token_revocations (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  n INTEGER NOT NULL
+);
+INSERT INTO token_revocations (id, n) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+)sql"},
   };
   return kMigrations;
 }
