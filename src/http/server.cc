@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace analytics::http {
@@ -34,6 +35,19 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr std::chrono::seconds kStopDrainTimeout{5};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+class Session;
+
+// Sessions waiting for a fast-path answer. An answer may come from any
+// thread, even after the server is gone (a cache's queue outlives it), so
+// the answer callbacks hold this, not the session: the server keeps the
+// waiting sessions alive here, and Stop closes it before the io_context goes,
+// after which an answer finds nothing to post to.
+struct FastAnswers {
+  std::mutex mu;
+  bool open = true;                                                      // guarded by mu
+  std::unordered_map<const Session*, std::shared_ptr<Session>> waiting;  // guarded by mu
+};
+
 // What every connection shares. Owned by Server::State, which outlives all
 // session activity (Stop joins every thread before State goes away).
 struct Context {
@@ -41,6 +55,7 @@ struct Context {
   Handler handler;
   CompletionObserver observer;
   FastPath fast_path;
+  std::shared_ptr<FastAnswers> fast_answers = std::make_shared<FastAnswers>();
   asio::thread_pool* workers = nullptr;
   std::chrono::seconds write_timeout{0};
 };
@@ -288,8 +303,20 @@ class Session : public std::enable_shared_from_this<Session> {
   // Runs on the strand. True when the fast path took the request; its answer
   // comes back to the strand, where "no answer" goes on to the workers.
   bool TryFastPath() {
-    auto self = shared_from_this();
-    FastAnswer answer = [self](std::optional<Response> response) {
+    std::shared_ptr<FastAnswers> answers = context_.fast_answers;
+    const Session* key = this;
+    {
+      std::lock_guard lock(answers->mu);
+      if (!answers->open) return false;
+      answers->waiting[key] = shared_from_this();
+    }
+    FastAnswer answer = [answers, key](std::optional<Response> response) {
+      std::lock_guard lock(answers->mu);  // held while posting: the io_context is alive
+      if (!answers->open) return;
+      auto it = answers->waiting.find(key);
+      if (it == answers->waiting.end()) return;  // answered twice: a bug of the fast path
+      std::shared_ptr<Session> self = std::move(it->second);
+      answers->waiting.erase(it);
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         if (!response) {
           return asio::post(*self->context_.workers, [self] { self->RunHandler(); });
@@ -298,11 +325,18 @@ class Session : public std::enable_shared_from_this<Session> {
         self->Respond();
       });
     };
+    bool taken = false;
     try {
-      return context_.fast_path(request_, std::move(answer));
-    } catch (const std::exception&) {
-      return false;  // the worker path answers, and reports whatever it meets
+      taken = context_.fast_path(request_, std::move(answer));
+    } catch (...) {
+      // Declined, unless it answered before throwing; the worker path
+      // answers, and reports whatever it meets.
     }
+    if (taken) return true;
+    std::lock_guard lock(answers->mu);
+    // Not waiting any more: the fast path answered before it threw (the
+    // answer is on its way), or Stop took it.
+    return answers->waiting.erase(key) == 0;
   }
 
   // Method, target, version, headers and request id; for a request that
@@ -635,6 +669,14 @@ class Server::State {
 
   void Stop() {
     std::vector<std::shared_ptr<Session>> open;
+    // Sessions waiting for a fast-path answer: released below, after the I/O
+    // threads are gone but while the io_context still exists.
+    std::unordered_map<const Session*, std::shared_ptr<Session>> waiting;
+    {
+      std::lock_guard lock(context_.fast_answers->mu);
+      context_.fast_answers->open = false;
+      waiting.swap(context_.fast_answers->waiting);
+    }
     {
       std::lock_guard lock(mu_);
       if (stopping_ || !started_) {
@@ -668,6 +710,7 @@ class Server::State {
     ioc_.stop();
     for (std::thread& thread : io_threads_) thread.join();
     io_threads_.clear();
+    waiting.clear();
   }
 
  private:

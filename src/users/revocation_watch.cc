@@ -28,6 +28,10 @@ bool RevocationWatch::Trusted() {
   return now < trusted_until_ns_.load();
 }
 
+bool RevocationWatch::TrustedWithoutRefresh() const {
+  return SteadyNanos() < trusted_until_ns_.load();
+}
+
 void RevocationWatch::Refresh() {
   std::unique_lock lock(refresh_mu_, std::try_to_lock);
   if (!lock.owns_lock()) return;

@@ -37,6 +37,10 @@ class RevocationWatch {
   // if it changed or could not be read. False while it cannot be read
   // (Redis down): then every lookup goes to the database.
   bool Trusted();
+  // Trusted without ever reading the stamp, for callers that must not block
+  // (the HTTP fast path): true while the last read is recent enough. Once it
+  // lapses, the next Trusted() call (a request on the slow path) re-reads it.
+  bool TrustedWithoutRefresh() const;
 
  private:
   void Refresh();

@@ -105,7 +105,9 @@ std::optional<model::Caller> UserService::CachedCaller(std::string_view token) {
   if (!admin_token_.empty() && ConstantTimeEquals(token, admin_token_)) {
     return model::Caller{true, {}};
   }
-  if (watch_ == nullptr || !watch_->Trusted()) return std::nullopt;
+  // Never reads the stamp here: this runs on an I/O thread, which must not
+  // wait for Redis or the database.
+  if (watch_ == nullptr || !watch_->TrustedWithoutRefresh()) return std::nullopt;
   std::optional<std::string> user_id = tokens_->Find(HashToken(token));
   if (!user_id) return std::nullopt;
   return model::Caller{false, std::move(*user_id)};

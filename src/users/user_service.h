@@ -57,7 +57,9 @@ class UserService {
   Result<model::Caller> Authenticate(std::string_view token);
   // The caller for `token` when it can be told without the database: the
   // admin token, or a trusted TokenCache entry. nullopt otherwise (then
-  // Authenticate decides).
+  // Authenticate decides). Never blocks: it does not re-read the revocation
+  // stamp, so it answers nullopt once the last read is ~150 ms old until an
+  // Authenticate call reads it again.
   std::optional<model::Caller> CachedCaller(std::string_view token);
 
  private:

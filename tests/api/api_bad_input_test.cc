@@ -469,7 +469,6 @@ TEST_P(BodyLimitApiTest, OversizedBodiesAre413) {
   EXPECT_EQ(Body(chunked_ok)["title"], "ch");
 }
 
-
 ANALYTICS_API_TEST_ON_ALL_BACKENDS(BadInputApiTest);
 ANALYTICS_API_TEST_ON_ALL_BACKENDS(BodyLimitApiTest);
 

@@ -260,7 +260,6 @@ TEST_P(ExportApiTest, BadParametersAre400) {
   EXPECT_EQ(plain.body.rfind("id,user_id,title,", 0), 0u);
 }
 
-
 ANALYTICS_API_TEST_ON_ALL_BACKENDS(ExportApiTest);
 
 }  // namespace

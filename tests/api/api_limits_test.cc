@@ -278,7 +278,6 @@ TEST_P(ProtocolApiTest, HeadOnAGetRouteAndHealthShape) {
   EXPECT_TRUE(head.body.empty());
 }
 
-
 ANALYTICS_API_TEST_ON_ALL_BACKENDS(RateLimitApiTest);
 ANALYTICS_API_TEST_ON_ALL_BACKENDS(ProtocolApiTest);
 ANALYTICS_API_TEST_ON_ALL_BACKENDS(MetricsAdminApiTest);

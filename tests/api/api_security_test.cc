@@ -233,7 +233,6 @@ TEST_P(SecurityApiTest, TokensDoNotLeakIntoOtherResponses) {
   }
 }
 
-
 ANALYTICS_API_TEST_ON_ALL_BACKENDS(SecurityApiTest);
 
 }  // namespace

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "config/config.h"
-#include "support/http_client.h"
 #include "support/backends.h"
+#include "support/http_client.h"
 #include "support/test_app.h"
 
 namespace analytics::apitest {
@@ -167,9 +167,7 @@ class ApiTest : public ::testing::TestWithParam<test::Backend> {
 }  // namespace analytics::apitest
 
 // Runs the TEST_Ps of `fixture` on every backend.
-#define ANALYTICS_API_TEST_ON_ALL_BACKENDS(fixture)                                        \
-  INSTANTIATE_TEST_SUITE_P(AllBackends, fixture,                                            \
-                           ::testing::ValuesIn(::analytics::test::ConfiguredBackends()),    \
-                           [](const auto& info) {                                           \
-                             return ::analytics::test::BackendName(info.param);             \
-                           })
+#define ANALYTICS_API_TEST_ON_ALL_BACKENDS(fixture)                                       \
+  INSTANTIATE_TEST_SUITE_P(                                                               \
+      AllBackends, fixture, ::testing::ValuesIn(::analytics::test::ConfiguredBackends()), \
+      [](const auto& info) { return ::analytics::test::BackendName(info.param); })

@@ -184,7 +184,6 @@ TEST_P(UsersApiTest, ListPageBoundaryEndsWithNullCursor) {
   EXPECT_TRUE(Body(second)["next_cursor"].is_null()) << second.body;
 }
 
-
 ANALYTICS_API_TEST_ON_ALL_BACKENDS(UsersApiTest);
 
 }  // namespace

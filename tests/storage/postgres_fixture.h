@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -94,8 +95,11 @@ class PostgresTest : public testing::Test {
   }
 
   // A database on this test's schema; closed before the schema is dropped.
+  // When it cannot be opened (OpenUrl has already reported why), throws, so
+  // the test fails there instead of dereferencing a null database.
   PostgresDatabase& Open(config::DatabaseOptions options = Options()) {
     opened_.push_back(OpenUrl(url_, std::move(options)));
+    if (opened_.back() == nullptr) throw std::runtime_error("cannot open " + url_);
     return *opened_.back();
   }
 
