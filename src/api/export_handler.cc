@@ -2,7 +2,6 @@
 // short read, so memory stays flat and no connection is held while the client
 // reads slowly.
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "api/handlers.h"
@@ -11,7 +10,7 @@
 namespace analytics::api {
 namespace {
 
-constexpr int kPageRows = 1000;
+constexpr int kPageRows = tasks::kExportPageSize;
 
 // RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes.
 void AppendCsvField(std::string& out, std::string_view field) {
@@ -104,7 +103,8 @@ Response ExportHandler::Export(Request& request, const Caller&) {
 
   Day today = DayOf(s_.clock.Now());
   Day far_past = DayOf(Time{});
-  auto from = DayParam(request, "from", dataset == "daily" ? today - std::chrono::days{365} : far_past);
+  auto from =
+      DayParam(request, "from", dataset == "daily" ? today - std::chrono::days{365} : far_past);
   if (!from.ok()) return Problem(from.error());
   auto to = DayParam(request, "to", today);
   if (!to.ok()) return Problem(to.error());
@@ -122,13 +122,14 @@ Response ExportHandler::Export(Request& request, const Caller&) {
   Services& s = s_;
   Response response;
   response.content_type = csv ? "text/csv; charset=utf-8" : "application/x-ndjson";
-  response.SetHeader("Content-Disposition",
-                     "attachment; filename=\"" + dataset + "-" + uid + (csv ? ".csv\"" : ".ndjson\""));
+  response.SetHeader("Content-Disposition", "attachment; filename=\"" + dataset + "-" + uid +
+                                                (csv ? ".csv\"" : ".ndjson\""));
   if (dataset == "tasks") {
     response.stream = [cursor, csv, &s](std::string& out) -> Result<bool> {
       if (csv && !cursor->header_done) {
-        out += "id,user_id,title,status,priority,due_at,created_at,updated_at,completed_at,"
-               "deleted,deleted_at\r\n";
+        out +=
+            "id,user_id,title,status,priority,due_at,created_at,updated_at,completed_at,"
+            "deleted,deleted_at\r\n";
       }
       cursor->header_done = true;
       if (cursor->finished) return false;
@@ -152,15 +153,16 @@ Response ExportHandler::Export(Request& request, const Caller&) {
   } else {
     response.stream = [cursor, csv, &s](std::string& out) -> Result<bool> {
       if (csv && !cursor->header_done) {
-        out += "user_id,date,tasks_created,tasks_completed,total_tasks,completed_tasks,"
-               "completion_rate,productivity_score,computed_at\r\n";
+        out +=
+            "user_id,date,tasks_created,tasks_completed,total_tasks,completed_tasks,"
+            "completion_rate,productivity_score,computed_at\r\n";
       }
       cursor->header_done = true;
       if (cursor->daily_from >= cursor->daily_to) return false;
       // One year of days per chunk: at most 366 rows.
       Day until = std::min(cursor->daily_to, cursor->daily_from + std::chrono::days{366});
-      auto rows = s.stats.Daily(cursor->filter.user_id, cursor->daily_from,
-                                until - std::chrono::days{1});
+      auto rows =
+          s.stats.Daily(cursor->filter.user_id, cursor->daily_from, until - std::chrono::days{1});
       if (!rows.ok()) return rows.error();
       for (const auto& d : *rows) AppendDaily(out, d, csv);
       cursor->daily_from = until;

@@ -243,10 +243,11 @@ Result<Task> TaskService::Restore(const WriteContext& ctx, const std::string& us
 }
 
 Result<std::vector<Task>> TaskService::List(const storage::TaskFilter& filter) {
-  ANALYTICS_CHECK(filter.limit >= 1 && filter.limit <= kMaxPageSize + 1)
+  ANALYTICS_CHECK(filter.limit >= 1 && filter.limit <= std::max(kMaxPageSize + 1, kExportPageSize))
       << "limit " << filter.limit;
   std::vector<Task> tasks;
-  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
+  // One statement, so no BEGIN/COMMIT round trips on PostgreSQL.
+  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
     auto list = storage::TaskRepository(tx).List(filter);
     if (!list.ok()) return list.error();
     tasks = std::move(*list);

@@ -42,6 +42,9 @@ struct WriteContext {
 
 inline constexpr std::size_t kMaxBatchSize = 10'000;
 inline constexpr int kMaxPageSize = 1000;
+// Rows per read of an export stream (api/export_handler.cc): larger than an
+// API page, since each read is a round trip, yet a chunk stays ~1 MB.
+inline constexpr int kExportPageSize = 5000;
 
 // Thread-safe.
 class TaskService {
@@ -63,10 +66,10 @@ class TaskService {
   // Soft delete. Errors: kNotFound, kConflict (already deleted).
   Result<model::Task> Delete(const WriteContext& ctx, const std::string& user_id, std::int64_t id);
   // Errors: kNotFound, kConflict (not deleted).
-  Result<model::Task> Restore(const WriteContext& ctx, const std::string& user_id,
-                              std::int64_t id);
-  // One page in id order; REQUIRES: 1 <= filter.limit <= kMaxPageSize + 1 (the extra row
-  // tells a caller whether another page follows).
+  Result<model::Task> Restore(const WriteContext& ctx, const std::string& user_id, std::int64_t id);
+  // One page in id order, read by one statement; REQUIRES: 1 <= filter.limit <=
+  // max(kMaxPageSize + 1, kExportPageSize) (the extra row tells a caller whether
+  // another page follows).
   Result<std::vector<model::Task>> List(const storage::TaskFilter& filter);
 
  private:
@@ -75,8 +78,8 @@ class TaskService {
                             const NewTask& input, const std::string& field_prefix) const;
   // Runs one read-modify-write of a task in a transaction with its audit row.
   template <typename Change>
-  Result<model::Task> Modify(const WriteContext& ctx, const std::string& user_id,
-                             std::int64_t id, const char* action, Change change);
+  Result<model::Task> Modify(const WriteContext& ctx, const std::string& user_id, std::int64_t id,
+                             const char* action, Change change);
 
   storage::Database& db_;
   cache::Cache& cache_;
