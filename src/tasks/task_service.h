@@ -43,8 +43,9 @@ struct WriteContext {
 inline constexpr std::size_t kMaxBatchSize = 10'000;
 inline constexpr int kMaxPageSize = 1000;
 // Rows per read of an export stream (api/export_handler.cc): larger than an
-// API page, since each read is a round trip, yet a chunk stays ~1 MB.
-inline constexpr int kExportPageSize = 5000;
+// API page, since each read is a round trip; small enough that the pages in
+// flight on the worker threads keep memory flat.
+inline constexpr int kExportPageSize = 2000;
 
 // Thread-safe.
 class TaskService {
