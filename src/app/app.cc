@@ -12,7 +12,12 @@ namespace analytics::app {
 
 App::App(config::Config config) : config_(std::move(config)) {}
 
-App::~App() = default;
+App::~App() {
+  // The cache first: its GET batcher may still be answering fast-path reads,
+  // whose callbacks use the Api and the stats service; its destructor answers
+  // or drops them all before anything they use goes.
+  cache_.reset();
+}
 
 Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Clock* clock) {
   std::unique_ptr<App> app(new App(config));
