@@ -24,48 +24,10 @@
 namespace analytics::cache {
 namespace {
 
+using redistest::Answers;
 using redistest::Fill;
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
-
-// Collects GetAsync answers: each slot must be answered exactly once.
-class Answers {
- public:
-  explicit Answers(std::size_t n) : values_(n), counts_(n, 0) {}
-
-  std::function<void(std::optional<std::string>)> For(std::size_t i) {
-    return [this, i](std::optional<std::string> value) {
-      std::lock_guard lock(mu_);
-      values_[i] = std::move(value);
-      ++counts_[i];
-      ++total_;
-      cv_.notify_all();
-    };
-  }
-  bool WaitAll(milliseconds limit) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, limit, [&] { return total_ >= values_.size(); });
-  }
-  std::optional<std::string> value(std::size_t i) {
-    std::lock_guard lock(mu_);
-    return values_[i];
-  }
-  int count(std::size_t i) {
-    std::lock_guard lock(mu_);
-    return counts_[i];
-  }
-  std::size_t total() {
-    std::lock_guard lock(mu_);
-    return total_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::optional<std::string>> values_;
-  std::vector<int> counts_;
-  std::size_t total_ = 0;
-};
 
 // One GetAsync, waited for.
 std::optional<std::string> AwaitGet(Cache& cache, const std::string& key,

@@ -22,6 +22,7 @@
 namespace analytics::cache {
 namespace {
 
+using redistest::Answers;
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
@@ -44,45 +45,6 @@ class Gate {
   std::mutex mu_;
   std::condition_variable cv_;
   bool open_ = false;
-};
-
-// Counts answers per caller and waits for all of them.
-class Answers {
- public:
-  explicit Answers(std::size_t n) : values_(n), counts_(n, 0) {}
-
-  RedisGetBatcher::Done For(std::size_t i) {
-    return [this, i](std::optional<std::string> value) {
-      std::lock_guard lock(mu_);
-      values_[i] = std::move(value);
-      ++counts_[i];
-      ++total_;
-      cv_.notify_all();
-    };
-  }
-  bool WaitAll(milliseconds limit) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, limit, [&] { return total_ >= values_.size(); });
-  }
-  std::optional<std::string> value(std::size_t i) {
-    std::lock_guard lock(mu_);
-    return values_[i];
-  }
-  int count(std::size_t i) {
-    std::lock_guard lock(mu_);
-    return counts_[i];
-  }
-  std::size_t total() {
-    std::lock_guard lock(mu_);
-    return total_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::optional<std::string>> values_;
-  std::vector<int> counts_;
-  std::size_t total_ = 0;
 };
 
 TEST(RedisGetBatcher, NoConnectionAnswersEveryCallerWithNullopt) {
