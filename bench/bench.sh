@@ -213,20 +213,7 @@ load_rss=$(max_of "$dir/rss_load")
 say "daily_aggregation..."
 day=$(date -u -d yesterday +%F)
 t0=$(now_ms); "$bin" job run daily_aggregation --date "$day" >/dev/null; job_day_ms=$(( $(now_ms) - t0 ))
-cat >"$dir/hand_day.sql" <<SQL
-CREATE TEMP TABLE hand_day AS
-SELECT user_id, DATE '$day' AS date,
-  COUNT(*) FILTER (WHERE created_at >= d0) AS tasks_created,
-  COUNT(*) FILTER (WHERE status = 'done' AND completed_at >= d0 AND completed_at < d1) AS tasks_completed,
-  COUNT(*) AS total_tasks,
-  COUNT(*) FILTER (WHERE status = 'done' AND completed_at < d1) AS completed_tasks
-FROM tasks, (SELECT TIMESTAMPTZ '$day 00:00+00' AS d0, TIMESTAMPTZ '$day 00:00+00' + interval '1 day' AS d1) b
-WHERE deleted = FALSE AND status <> 'cancelled' AND created_at < d1
-  AND user_id IN (SELECT user_id FROM tasks WHERE deleted = FALSE AND status <> 'cancelled'
-                  AND ((created_at >= d0 AND created_at < d1) OR (status = 'done' AND completed_at >= d0 AND completed_at < d1)))
-GROUP BY user_id;
-SQL
-t0=$(now_ms); psql_q -f "$dir/hand_day.sql" >/dev/null; hand_day_ms=$(( $(now_ms) - t0 ))
+t0=$(now_ms); psql_q -v day="$day" -f "$here/hand_day.sql" >/dev/null; hand_day_ms=$(( $(now_ms) - t0 ))
 
 # tasks:batch against COPY of the same rows (a fresh user each side).
 say "tasks:batch import..."

@@ -56,19 +56,7 @@ to=$day
 # transaction) against the same rows computed by one hand-written statement.
 t0=$(now_ms); "$bin" job run daily_aggregation --date "$day" >/dev/null; t1=$(now_ms)
 job_day=$((t1 - t0))
-hand_day_sql="
-CREATE TEMP TABLE hand_day AS
-SELECT user_id,
-  COUNT(*) FILTER (WHERE created_at >= d0) AS tasks_created,
-  COUNT(*) FILTER (WHERE status = 'done' AND completed_at >= d0 AND completed_at < d1) AS tasks_completed,
-  COUNT(*) AS total_tasks,
-  COUNT(*) FILTER (WHERE status = 'done' AND completed_at < d1) AS completed_tasks
-FROM tasks, (SELECT TIMESTAMPTZ '$day 00:00+00' AS d0, TIMESTAMPTZ '$day 00:00+00' + interval '1 day' AS d1) b
-WHERE deleted = FALSE AND status <> 'cancelled' AND created_at < d1
-  AND user_id IN (SELECT user_id FROM tasks WHERE deleted = FALSE AND status <> 'cancelled'
-                  AND ((created_at >= d0 AND created_at < d1) OR (status = 'done' AND completed_at >= d0 AND completed_at < d1)))
-GROUP BY user_id;"
-t0=$(now_ms); psql_q -c "$hand_day_sql" >/dev/null; t1=$(now_ms)
+t0=$(now_ms); psql_q -v day="$day" -f "$here/hand_day.sql" >/dev/null; t1=$(now_ms)
 hand_day=$((t1 - t0))
 
 # A year's backfill: the job (one transaction per day) against one statement
