@@ -85,7 +85,7 @@ Response TasksHandler::CreateBatch(Request& request, const Caller& caller) {
   std::string json = "{\"created\":" + std::to_string(created->size()) + ",\"tasks\":[";
   for (std::size_t i = 0; i < created->size(); ++i) {
     if (i > 0) json += ',';
-    json += model::ToJson((*created)[i]);
+    model::AppendJson(json, (*created)[i]);
   }
   json += "]}";
   return http::JsonResponse(http::status::kCreated, std::move(json));
@@ -136,7 +136,7 @@ Response TasksHandler::List(Request& request, const Caller&) {
   std::string json = "{\"items\":[";
   for (std::size_t i = 0; i < list->size(); ++i) {
     if (i > 0) json += ',';
-    json += model::ToJson((*list)[i]);
+    model::AppendJson(json, (*list)[i]);
   }
   json += "],\"next_cursor\":";
   json += more ? "\"" + EncodeCursor(list->back().id) + "\"" : "null";

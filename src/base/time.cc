@@ -94,14 +94,6 @@ std::optional<Time> ParseTime(std::string_view text) {
   return t - minutes{offset_minutes};
 }
 
-std::string FormatDay(Day day) {
-  std::chrono::year_month_day ymd{day};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(ymd.year()), unsigned(ymd.month()),
-                unsigned(ymd.day()));
-  return buf;
-}
-
 namespace {
 
 struct Parts {
@@ -114,34 +106,91 @@ Parts Split(Time time) {
   return Parts{day, std::chrono::hh_mm_ss<std::chrono::microseconds>{time - day}};
 }
 
+// Writes `value` as exactly `width` digits ending before `end`; returns the
+// start. REQUIRES: 0 <= value < 10^width.
+char* Digits(char* end, unsigned value, int width) {
+  for (int i = 0; i < width; ++i) {
+    *--end = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return end;
+}
+
+// "YYYY-MM-DD" into out[0..10). Years outside 0..9999 (never parsed, but a
+// database can hold them) go through snprintf; returns the length written.
+std::size_t WriteDay(char* out, Day day) {
+  const std::chrono::year_month_day ymd{day};
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {
+    return static_cast<std::size_t>(
+        std::snprintf(out, 24, "%04d-%02u-%02u", year, unsigned(ymd.month()), unsigned(ymd.day())));
+  }
+  Digits(out + 4, static_cast<unsigned>(year), 4);
+  out[4] = '-';
+  Digits(out + 7, unsigned(ymd.month()), 2);
+  out[7] = '-';
+  Digits(out + 10, unsigned(ymd.day()), 2);
+  return 10;
+}
+
+// "YYYY-MM-DDThh:mm:ss" into out; returns the length written.
+std::size_t WriteDateTime(char* out, const Parts& p) {
+  std::size_t n = WriteDay(out, p.day);
+  out[n] = 'T';
+  Digits(out + n + 3, static_cast<unsigned>(p.tod.hours().count()), 2);
+  out[n + 3] = ':';
+  Digits(out + n + 6, static_cast<unsigned>(p.tod.minutes().count()), 2);
+  out[n + 6] = ':';
+  Digits(out + n + 9, static_cast<unsigned>(p.tod.seconds().count()), 2);
+  return n + 9;
+}
+
 }  // namespace
 
-std::string FormatTime(Time time) {
-  Parts p = Split(time);
+std::string FormatDay(Day day) {
+  char buf[24];
+  return std::string(buf, WriteDay(buf, day));
+}
+
+void AppendTime(std::string& out, Time time) {
+  const Parts p = Split(time);
   char buf[48];
-  std::string day = FormatDay(p.day);
-  long micros = static_cast<long>(p.tod.subseconds().count());
-  if (micros == 0) {
-    std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02dZ", day.c_str(), int(p.tod.hours().count()),
-                  int(p.tod.minutes().count()), int(p.tod.seconds().count()));
-    return buf;
+  std::size_t n = WriteDateTime(buf, p);
+  auto micros = static_cast<unsigned>(p.tod.subseconds().count());
+  if (micros != 0) {
+    int width = 6;
+    while (micros % 10 == 0) {
+      micros /= 10;
+      --width;
+    }
+    buf[n] = '.';
+    Digits(buf + n + 1 + width, micros, width);
+    n += 1 + static_cast<std::size_t>(width);
   }
-  char frac[8];
-  std::snprintf(frac, sizeof frac, "%06ld", micros);
-  std::string f(frac);
-  while (!f.empty() && f.back() == '0') f.pop_back();
-  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d.%sZ", day.c_str(), int(p.tod.hours().count()),
-                int(p.tod.minutes().count()), int(p.tod.seconds().count()), f.c_str());
-  return buf;
+  buf[n++] = 'Z';
+  out.append(buf, n);
+}
+
+std::string FormatTime(Time time) {
+  std::string out;
+  AppendTime(out, time);
+  return out;
+}
+
+void AppendStorageTime(std::string& out, Time time) {
+  const Parts p = Split(time);
+  char buf[48];
+  std::size_t n = WriteDateTime(buf, p);
+  buf[n] = '.';
+  Digits(buf + n + 7, static_cast<unsigned>(p.tod.subseconds().count()), 6);
+  buf[n + 7] = 'Z';
+  out.append(buf, n + 8);
 }
 
 std::string FormatStorageTime(Time time) {
-  Parts p = Split(time);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d.%06ldZ", FormatDay(p.day).c_str(),
-                int(p.tod.hours().count()), int(p.tod.minutes().count()),
-                int(p.tod.seconds().count()), static_cast<long>(p.tod.subseconds().count()));
-  return buf;
+  std::string out;
+  AppendStorageTime(out, time);
+  return out;
 }
 
 }  // namespace analytics

@@ -21,9 +21,12 @@ std::optional<Day> ParseDay(std::string_view text);
 
 // "2024-01-15T10:00:00Z", or with a fraction ("…:00.25Z") when there is one.
 std::string FormatTime(Time time);
+// FormatTime appended to `out` (serializers of many rows: no temporary).
+void AppendTime(std::string& out, Time time);
 
 // Fixed-width "2024-01-15T10:00:00.000000Z": sorts as text in time order (SQLite storage).
 std::string FormatStorageTime(Time time);
+void AppendStorageTime(std::string& out, Time time);
 
 // "2024-01-15".
 std::string FormatDay(Day day);

@@ -11,5 +11,7 @@ namespace analytics::model {
 //  "due_at":null|"…Z","created_at":"…Z","updated_at":"…Z","completed_at":null|"…Z",
 //  "deleted":false,"deleted_at":null|"…Z"}
 std::string ToJson(const Task& task);
+// ToJson appended to `out`.
+void AppendJson(std::string& out, const Task& task);
 
 }  // namespace analytics::model
