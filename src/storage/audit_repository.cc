@@ -13,34 +13,34 @@ Result<void> AuditRepository::Append(const AuditEntry& e) {
 }
 
 Result<void> AuditRepository::AppendBatch(const std::vector<AuditEntry>& entries) {
-  if (dialect_ == nullptr || !dialect_->SupportsArrayParams()) {
+  if (dialect_ == nullptr || !dialect_->SupportsCopy()) {
     for (const AuditEntry& e : entries) ANALYTICS_RETURN_IF_ERROR(Append(e));
     return Ok();
   }
   if (entries.empty()) return Ok();
-  std::vector<std::vector<Value>> columns(9);
-  for (auto& column : columns) column.reserve(entries.size());
-  for (const AuditEntry& e : entries) {
-    columns[0].emplace_back(e.timestamp);
-    columns[1].emplace_back(e.actor);
-    columns[2].emplace_back(e.user_id);
-    columns[3].emplace_back(e.action);
-    columns[4].emplace_back(e.entity);
-    columns[5].emplace_back(e.entity_id);
-    columns[6].push_back(Nullable(e.before));
-    columns[7].push_back(Nullable(e.after));
-    columns[8].emplace_back(e.request_id);
-  }
-  Params params;
-  params.reserve(columns.size());
-  for (const auto& column : columns) params.emplace_back(dialect_->ArrayParam(column));
-  // unnest yields the rows in array order, so ids follow the entries' order.
-  auto inserted = tx_.Execute(
-      "INSERT INTO audit_log (timestamp, actor, user_id, action, entity, entity_id, \"before\", "
-      "\"after\", request_id) SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], "
-      "$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])",
-      params);
-  if (!inserted.ok()) return inserted.error();
+  // COPY stores the rows in the order sent, so ids follow the entries' order.
+  std::size_t next = 0;
+  auto loaded = tx_.CopyFrom(
+      "COPY audit_log (timestamp, actor, user_id, action, entity, entity_id, \"before\", "
+      "\"after\", request_id) FROM STDIN",
+      [&](std::string& part) {
+        for (; next < entries.size() && part.size() < kCopyPartBytes; ++next) {
+          const AuditEntry& e = entries[next];
+          CopyRow(part)
+              .At(e.timestamp)
+              .Text(e.actor)
+              .Text(e.user_id)
+              .Text(e.action)
+              .Text(e.entity)
+              .Text(e.entity_id)
+              .OptionalText(e.before)
+              .OptionalText(e.after)
+              .Text(e.request_id)
+              .End();
+        }
+        return next < entries.size();
+      });
+  if (!loaded.ok()) return loaded.error();
   return Ok();
 }
 

@@ -27,7 +27,7 @@ struct AuditEntry {
 class AuditRepository {
  public:
   explicit AuditRepository(Transaction& tx) : tx_(tx) {}
-  // With the dialect, AppendBatch is one statement where it SupportsArrayParams().
+  // With the dialect, AppendBatch is one statement where it SupportsCopy() (a COPY).
   AuditRepository(Transaction& tx, const Dialect& dialect) : tx_(tx), dialect_(&dialect) {}
   Result<void> Append(const AuditEntry& entry);
   // Appends `entries` in order (ids ignored).

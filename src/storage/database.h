@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/result.h"
+#include "base/time.h"
 #include "storage/value.h"
 
 namespace analytics::storage {
@@ -50,6 +52,9 @@ class Dialect {
   // `values` as one array parameter. Every element is of one Value type, or
   // NULL. REQUIRES: SupportsArrayParams() (CHECK-fails otherwise).
   virtual std::string ArrayParam(const std::vector<Value>& values) const;
+  // Whether Transaction::CopyFrom works (PostgreSQL's COPY … FROM STDIN): the
+  // fastest way to load many rows, which bulk writes then use.
+  virtual bool SupportsCopy() const { return false; }
   // A 'YYYY-MM-DD' text expression as a value for a DATE column.
   virtual std::string DateFromText(std::string_view expression) const {
     return "CAST(" + std::string(expression) + " AS DATE)";
@@ -82,6 +87,39 @@ class Transaction {
                                const std::function<bool(const Row&)>& row_fn) = 0;
   // Runs a script of several statements without parameters (migrations).
   virtual Result<void> ExecuteScript(std::string_view sql) = 0;
+  // Loads rows with `copy_sql` ("COPY table (columns) FROM STDIN"), where the
+  // dialect SupportsCopy. `fill` appends rows in COPY's text format
+  // (CopyRow) to the buffer it is given and returns whether more follow;
+  // each part it fills is sent before the next is asked for, so the database
+  // stores rows while the caller formats more. Returns the rows loaded.
+  // Errors: as Execute; kInternal where the backend has no COPY.
+  virtual Result<std::int64_t> CopyFrom(std::string_view copy_sql,
+                                        const std::function<bool(std::string&)>& fill);
+};
+
+// How much COPY text a CopyFrom `fill` adds before it returns.
+inline constexpr std::size_t kCopyPartBytes = 64 * 1024;
+
+// Writes one row of COPY's text format: fields separated by tabs, NULL as
+// \N, backslash, tab, newline and carriage return escaped; End() ends it.
+class CopyRow {
+ public:
+  explicit CopyRow(std::string& out) : out_(out) {}
+  CopyRow& Text(std::string_view text);
+  CopyRow& Int(std::int64_t value);
+  CopyRow& Bool(bool value) { return Raw(value ? "t" : "f"); }
+  CopyRow& At(Time time);  // a timestamptz
+  CopyRow& Null() { return Raw("\\N"); }
+  CopyRow& OptionalText(const std::optional<std::string>& text) {
+    return text ? Text(*text) : Null();
+  }
+  CopyRow& OptionalAt(const std::optional<Time>& time) { return time ? At(*time) : Null(); }
+  void End() { out_ += '\n'; }
+
+ private:
+  CopyRow& Raw(std::string_view text);
+  std::string& out_;
+  bool first_ = true;
 };
 
 using Work = std::function<Result<void>(Transaction&)>;

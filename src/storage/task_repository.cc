@@ -71,35 +71,34 @@ Result<std::vector<std::int64_t>> TaskRepository::InsertBatch(
   for (const Row& row : *reserved) ids.push_back(row.Int(0));
   std::sort(ids.begin(), ids.end());
 
-  std::vector<std::vector<Value>> columns(11);
-  for (auto& column : columns) column.reserve(tasks.size());
-  for (std::size_t i = 0; i < tasks.size(); ++i) {
-    const model::Task& t = tasks[i];
-    columns[0].emplace_back(ids[i]);
-    columns[1].emplace_back(t.user_id);
-    columns[2].emplace_back(t.title);
-    columns[3].emplace_back(Str(model::ToString(t.status)));
-    columns[4].emplace_back(Str(model::ToString(t.priority)));
-    columns[5].push_back(Nullable(t.due_at));
-    columns[6].emplace_back(t.created_at);
-    columns[7].emplace_back(t.updated_at);
-    columns[8].push_back(Nullable(t.completed_at));
-    columns[9].emplace_back(t.deleted);
-    columns[10].push_back(Nullable(t.deleted_at));
-  }
-  Params params;
-  params.reserve(columns.size());
-  for (const auto& column : columns) params.emplace_back(dialect_->ArrayParam(column));
-  auto inserted = tx_.Execute(
-      "INSERT INTO tasks (id, user_id, title, status, priority, due_at, created_at, updated_at, "
-      "completed_at, deleted, deleted_at) OVERRIDING SYSTEM VALUE "
-      "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], "
-      "$6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], "
-      "$10::boolean[], $11::timestamptz[])",
-      params);
-  if (!inserted.ok()) return inserted.error();
-  ANALYTICS_CHECK(*inserted == static_cast<std::int64_t>(tasks.size()))
-      << "inserted " << *inserted << " of " << tasks.size() << " tasks";
+  // Then every row in one COPY, formatted part by part while the server
+  // stores the previous part.
+  std::size_t next = 0;
+  auto loaded = tx_.CopyFrom(
+      "COPY tasks (id, user_id, title, status, priority, due_at, created_at, updated_at, "
+      "completed_at, deleted, deleted_at) FROM STDIN",
+      [&](std::string& part) {
+        for (; next < tasks.size() && part.size() < kCopyPartBytes; ++next) {
+          const model::Task& t = tasks[next];
+          CopyRow(part)
+              .Int(ids[next])
+              .Text(t.user_id)
+              .Text(t.title)
+              .Text(model::ToString(t.status))
+              .Text(model::ToString(t.priority))
+              .OptionalAt(t.due_at)
+              .At(t.created_at)
+              .At(t.updated_at)
+              .OptionalAt(t.completed_at)
+              .Bool(t.deleted)
+              .OptionalAt(t.deleted_at)
+              .End();
+        }
+        return next < tasks.size();
+      });
+  if (!loaded.ok()) return loaded.error();
+  ANALYTICS_CHECK(*loaded == static_cast<std::int64_t>(tasks.size()))
+      << "inserted " << *loaded << " of " << tasks.size() << " tasks";
   return ids;
 }
 

@@ -37,7 +37,7 @@ class TaskRepository {
  public:
   explicit TaskRepository(Transaction& tx) : tx_(tx) {}
   // With the dialect, bulk writes take a fixed number of statements where it
-  // SupportsArrayParams(); without, they go row by row.
+  // SupportsCopy() and SupportsArrayParams(); without, they go row by row.
   TaskRepository(Transaction& tx, const Dialect& dialect) : tx_(tx), dialect_(&dialect) {}
 
   // Inserts the task and returns it with its new id.
@@ -80,7 +80,9 @@ class TaskRepository {
   Result<OpenDueDays> ComputeOpenDueDaysFromTasks(const std::string& user_id);
 
  private:
-  bool BulkWrites() const { return dialect_ != nullptr && dialect_->SupportsArrayParams(); }
+  bool BulkWrites() const {
+    return dialect_ != nullptr && dialect_->SupportsArrayParams() && dialect_->SupportsCopy();
+  }
 
   Transaction& tx_;
   const Dialect* dialect_ = nullptr;

@@ -291,6 +291,36 @@ Result<void> PostgresConnection::ExecuteScript(std::string_view sql) {
   return Ok();
 }
 
+Result<std::int64_t> PostgresConnection::CopyFrom(std::string_view copy_sql,
+                                                  const std::function<bool(std::string&)>& fill) {
+  const std::string sql(copy_sql);
+  ResultPtr started = Own(PQexec(conn_, sql.c_str()));
+  if (!started || PQresultStatus(started.get()) != PGRES_COPY_IN) return Fail(started.get(), sql);
+  // libpq sends what it buffers past 8 kB, so the server stores one part
+  // while `fill` formats the next.
+  std::string part;
+  bool more = true;
+  bool sent = true;
+  while (more && sent) {
+    part.clear();
+    more = fill(part);
+    sent = part.empty() || PQputCopyData(conn_, part.data(), static_cast<int>(part.size())) == 1;
+  }
+  // A failed send ends the COPY with an error, so nothing of it is kept.
+  if (PQputCopyEnd(conn_, sent ? nullptr : "analytics: sending the rows failed") != 1) {
+    return Fail(nullptr, sql);
+  }
+  ResultPtr result = Own(PQgetResult(conn_));
+  // The COPY's result is followed by a null one; read it so the connection is idle.
+  while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+  if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) return Fail(result.get(), sql);
+  if (!sent) return Fail(nullptr, sql);
+  std::int64_t count = 0;
+  const std::string_view loaded = PQcmdTuples(result.get());
+  std::from_chars(loaded.data(), loaded.data() + loaded.size(), count);
+  return count;
+}
+
 Result<void> PostgresConnection::Begin(std::string_view begin) {
   transaction_error_.reset();
   return ExecuteScript(begin);

@@ -60,6 +60,8 @@ class PostgresConnection final : public Transaction {
                        const std::function<bool(const Row&)>& row_fn) override;
   // Simple-protocol execution (several statements, no parameters).
   Result<void> ExecuteScript(std::string_view sql) override;
+  Result<std::int64_t> CopyFrom(std::string_view copy_sql,
+                                const std::function<bool(std::string&)>& fill) override;
 
   // Starts a transaction with `begin` ("BEGIN", "BEGIN ISOLATION LEVEL …").
   Result<void> Begin(std::string_view begin);

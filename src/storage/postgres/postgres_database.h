@@ -28,6 +28,7 @@ class PostgresDialect final : public Dialect {
   // timestamptz first so that it also applies to a parameter.
   std::string DayOf(std::string_view column) const override;
   bool SupportsArrayParams() const override { return true; }
+  bool SupportsCopy() const override { return true; }
   // A PostgreSQL array literal ({"a","b\"c",NULL}): every element double-quoted
   // with backslash escapes, so any text round-trips; elements as in a plain parameter.
   std::string ArrayParam(const std::vector<Value>& values) const override;
