@@ -1,6 +1,8 @@
 // Streamed exports (SPEC §4): one page of rows per chunk, each page its own
 // short read, so memory stays flat and no connection is held while the client
 // reads slowly.
+#include <algorithm>
+#include <charconv>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -14,7 +16,8 @@ constexpr int kPageRows = tasks::kExportPageSize;
 
 // RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes.
 void AppendCsvField(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+  const auto special = [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; };
+  if (std::none_of(field.begin(), field.end(), special)) {
     out += field;
     return;
   }
@@ -36,13 +39,34 @@ void AppendCsvRow(std::string& out, std::initializer_list<std::string_view> fiel
   out += "\r\n";
 }
 
-std::string OptTime(const std::optional<Time>& t) { return t ? FormatTime(*t) : std::string(); }
+void AppendOptTime(std::string& out, const std::optional<Time>& t) {
+  if (t) AppendTime(out, *t);
+}
 
+// Only the user id and the title can hold characters that need quoting; the
+// other fields are written straight into `out` (an export writes millions).
 void AppendTaskCsv(std::string& out, const model::Task& t) {
-  AppendCsvRow(out, {std::to_string(t.id), t.user_id, t.title, model::ToString(t.status),
-                     model::ToString(t.priority), OptTime(t.due_at), FormatTime(t.created_at),
-                     FormatTime(t.updated_at), OptTime(t.completed_at),
-                     t.deleted ? "true" : "false", OptTime(t.deleted_at)});
+  char id[24];
+  out.append(id, std::to_chars(id, id + sizeof id, t.id).ptr);
+  out += ',';
+  AppendCsvField(out, t.user_id);
+  out += ',';
+  AppendCsvField(out, t.title);
+  out += ',';
+  out += model::ToString(t.status);
+  out += ',';
+  out += model::ToString(t.priority);
+  out += ',';
+  AppendOptTime(out, t.due_at);
+  out += ',';
+  AppendTime(out, t.created_at);
+  out += ',';
+  AppendTime(out, t.updated_at);
+  out += ',';
+  AppendOptTime(out, t.completed_at);
+  out += t.deleted ? ",true," : ",false,";
+  AppendOptTime(out, t.deleted_at);
+  out += "\r\n";
 }
 
 std::string Number(double v) {
@@ -139,7 +163,7 @@ Response ExportHandler::Export(Request& request, const Caller&) {
         if (csv) {
           AppendTaskCsv(out, t);
         } else {
-          out += model::ToJson(t);
+          model::AppendJson(out, t);
           out += '\n';
         }
       }
