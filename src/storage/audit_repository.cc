@@ -13,7 +13,7 @@ Result<void> AuditRepository::Append(const AuditEntry& e) {
 }
 
 Result<void> AuditRepository::AppendBatch(const std::vector<AuditEntry>& entries) {
-  if (dialect_ == nullptr || !dialect_->SupportsCopy()) {
+  if (dialect_ == nullptr || !dialect_->SupportsCopy() || entries.size() < kMinCopyRows) {
     for (const AuditEntry& e : entries) ANALYTICS_RETURN_IF_ERROR(Append(e));
     return Ok();
   }

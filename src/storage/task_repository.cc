@@ -53,7 +53,7 @@ Result<std::vector<std::int64_t>> TaskRepository::InsertBatch(
     const std::vector<model::Task>& tasks) {
   std::vector<std::int64_t> ids;
   ids.reserve(tasks.size());
-  if (!BulkWrites()) {
+  if (!BulkWrites() || tasks.size() < kMinCopyRows) {
     for (const model::Task& task : tasks) {
       auto inserted = Insert(task);
       if (!inserted.ok()) return inserted.error();
@@ -100,6 +100,65 @@ Result<std::vector<std::int64_t>> TaskRepository::InsertBatch(
   ANALYTICS_CHECK(*loaded == static_cast<std::int64_t>(tasks.size()))
       << "inserted " << *loaded << " of " << tasks.size() << " tasks";
   return ids;
+}
+
+Result<std::int64_t> TaskRepository::CreateOne(const model::Task& task, const AuditEntry& audit) {
+  // The audit row's JSON is the task's with the id the INSERT assigns: sent
+  // without its `{"id":0` head, which SQL puts back with the real id.
+  constexpr std::string_view kHead = "{\"id\":0";
+  ANALYTICS_CHECK(audit.after && audit.after->rfind(kHead, 0) == 0)
+      << "CreateOne needs the task's JSON at id 0";
+  const model::UserAggregates d = Contribution(task);
+  std::optional<std::string> due_day;
+  if (IsOpenWithDueDate(task)) due_day = FormatDay(DayOf(*task.due_at));
+  // Every part hangs on `agg`: no user, no row anywhere.
+  auto rows = tx_.Query(
+      "WITH agg AS (UPDATE user_aggregates SET todo = todo + $2, in_progress = in_progress + $3, "
+      "done = done + $4, cancelled = cancelled + $5, low = low + $6, medium = medium + $7, "
+      "high = high + $8, urgent = urgent + $9, weight_total = weight_total + $10, "
+      "weight_done_x2 = weight_done_x2 + $11, version = version + 1 WHERE user_id = $1 "
+      "RETURNING user_id), "
+      "ins AS (INSERT INTO tasks (user_id, title, status, priority, due_at, created_at, "
+      "updated_at, completed_at, deleted, deleted_at) SELECT user_id, $12::text, $13::text, "
+      "$14::text, $15::timestamptz, $16::timestamptz, $17::timestamptz, $18::timestamptz, "
+      "$19::boolean, $20::timestamptz FROM agg RETURNING id), "
+      "aud AS (INSERT INTO audit_log (timestamp, actor, user_id, action, entity, entity_id, "
+      "\"before\", \"after\", request_id) SELECT $21::timestamptz, $22::text, $1, $23::text, "
+      "$24::text, id::text, NULL, '{\"id\":' || id || $25::text, $26::text FROM ins), "
+      "due AS (INSERT INTO open_due_days (user_id, due_day, n) SELECT $1, $27::date, 1 FROM ins "
+      "WHERE $27::date IS NOT NULL ON CONFLICT (user_id, due_day) "
+      "DO UPDATE SET n = open_due_days.n + 1) "
+      "SELECT id FROM ins",
+      {task.user_id,
+       d.todo,
+       d.in_progress,
+       d.done,
+       d.cancelled,
+       d.low,
+       d.medium,
+       d.high,
+       d.urgent,
+       d.weight_total,
+       d.weight_done_x2,
+       task.title,
+       Str(model::ToString(task.status)),
+       Str(model::ToString(task.priority)),
+       Nullable(task.due_at),
+       task.created_at,
+       task.updated_at,
+       Nullable(task.completed_at),
+       task.deleted,
+       Nullable(task.deleted_at),
+       audit.timestamp,
+       audit.actor,
+       audit.action,
+       audit.entity,
+       audit.after->substr(kHead.size()),
+       audit.request_id,
+       Nullable(due_day)});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return NotFound("user '" + task.user_id + "' not found");
+  return rows->front().Int(0);
 }
 
 Result<model::Task> TaskRepository::Find(const std::string& user_id, std::int64_t id) {

@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "model/stats.h"
 #include "model/task.h"
+#include "storage/audit_repository.h"
 #include "storage/database.h"
 
 namespace analytics::storage {
@@ -44,6 +45,17 @@ class TaskRepository {
   Result<model::Task> Insert(const model::Task& task);
   // Inserts `tasks` (ids ignored) and returns their new ids, ascending, in input order.
   Result<std::vector<std::int64_t>> InsertBatch(const std::vector<model::Task>& tasks);
+  // Whether CreateOne works on `dialect` (PostgreSQL: data-modifying WITH).
+  static bool CreatesInOneStatement(const Dialect& dialect) {
+    return dialect.SupportsArrayParams() && dialect.SupportsCopy();
+  }
+  // A whole create in one statement (for Database::WriteStatement): adds the
+  // task's Contribution to the user's aggregates, which locks the user, then
+  // inserts the task, appends `audit` (its CREATE row, written with the task
+  // at id 0: the stored row names the new id) and counts the task in
+  // open_due_days. Returns the new id. Errors: kNotFound (no such user).
+  // REQUIRES: CreatesInOneStatement(dialect), `audit.after` is model::ToJson of the task.
+  Result<std::int64_t> CreateOne(const model::Task& task, const AuditEntry& audit);
   // Errors: kNotFound (also when the task belongs to another user).
   Result<model::Task> Find(const std::string& user_id, std::int64_t id);
   // Writes every mutable column of `task` (matched by id and user_id).

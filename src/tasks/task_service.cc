@@ -140,28 +140,43 @@ Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
     tasks.push_back(std::move(*task));
   }
   Time now = clock_.Now();
+  if (tasks.size() == 1 && storage::TaskRepository::CreatesInOneStatement(db_.dialect())) {
+    // The common single create: one statement, one round trip.
+    Task& task = tasks.front();
+    auto done = db_.WriteStatement([&](storage::Transaction& tx) -> Result<void> {
+      auto id = storage::TaskRepository(tx, db_.dialect())
+                    .CreateOne(task, Audit(ctx, now, "CREATE", std::nullopt, task));
+      if (!id.ok()) return id.error();
+      task.id = *id;
+      return Ok();
+    });
+    if (!done.ok()) return done.error();
+    cache_.InvalidateUser(user_id);
+    return tasks;
+  }
   // A fixed number of statements per batch where the backend takes array
   // parameters (PostgreSQL); row by row otherwise (SQLite, in-process).
   auto done = db_.InTransaction([&](storage::Transaction& tx) -> Result<void> {
     storage::TaskRepository repo(tx, db_.dialect());
-    auto exists = repo.LockUser(user_id);
-    if (!exists.ok()) return exists.error();
-    if (!*exists) return NotFound("user '" + user_id + "' not found");
-    auto ids = repo.InsertBatch(tasks);
-    if (!ids.ok()) return ids.error();
+    // New tasks add a delta known before they are stored: adding it first is
+    // also the user's lock and the check that the user exists (kNotFound).
     model::UserAggregates delta;
     storage::OpenDueDays due;
+    for (const Task& task : tasks) {
+      delta = storage::Add(delta, storage::Contribution(task));
+      storage::AddOpenDue(due, task, +1);
+    }
+    ANALYTICS_RETURN_IF_ERROR(repo.AddToAggregates(user_id, delta));
+    auto ids = repo.InsertBatch(tasks);
+    if (!ids.ok()) return ids.error();
     std::vector<storage::AuditEntry> entries;
     entries.reserve(tasks.size());
     for (std::size_t i = 0; i < tasks.size(); ++i) {
       tasks[i].id = (*ids)[i];
-      delta = storage::Add(delta, storage::Contribution(tasks[i]));
-      storage::AddOpenDue(due, tasks[i], +1);
       entries.push_back(Audit(ctx, now, "CREATE", std::nullopt, tasks[i]));
     }
     ANALYTICS_RETURN_IF_ERROR(storage::AuditRepository(tx, db_.dialect()).AppendBatch(entries));
-    ANALYTICS_RETURN_IF_ERROR(repo.AddToOpenDueDays(user_id, due));
-    return repo.AddToAggregates(user_id, delta);
+    return repo.AddToOpenDueDays(user_id, due);
   });
   if (!done.ok()) return done.error();
   cache_.InvalidateUser(user_id);

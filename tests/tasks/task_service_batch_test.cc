@@ -1,7 +1,8 @@
-// TaskService::CreateBatch on every backend (PostgreSQL writes a batch in a
-// fixed number of statements with array parameters, SQLite row by row): any
-// valid title round-trips exactly, ids come back ascending in input order,
-// the derived rows stay exact, and a failure part-way leaves nothing behind.
+// TaskService::CreateBatch and Create on every backend (PostgreSQL: a batch
+// of 16 or more with COPY, fewer row by row, a single create in one
+// statement; SQLite row by row): any valid title round-trips exactly, ids
+// come back ascending in input order, audit rows name them, the derived rows
+// stay exact, and a failure part-way leaves nothing behind.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -271,6 +272,69 @@ TEST_P(TaskServiceBatchTest, AFailurePartWayLeavesNothingBehind) {
   ASSERT_TRUE(retried.ok()) << retried.error().message;
   EXPECT_GT(retried->front().id, first->back().id);
   EXPECT_EQ(Load().tasks.size(), before.tasks.size() + 2);
+}
+
+TEST_P(TaskServiceBatchTest, SingleCreatesStoreTheTaskItsAuditRowAndDerivedRowsExactly) {
+  std::vector<std::string> titles = NastyTitles();
+  std::vector<NewTask> inputs = MixedBatch(titles, clock_.Now());
+  std::vector<Task> created;
+  for (const NewTask& input : inputs) {
+    auto one = service_->Create(Admin(), "u", input);
+    ASSERT_TRUE(one.ok()) << one.error().message;
+    created.push_back(*one);
+  }
+
+  Stored stored = Load();
+  ASSERT_EQ(stored.tasks.size(), titles.size());
+  ASSERT_EQ(stored.audit.size(), titles.size());
+  for (std::size_t i = 0; i < titles.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(stored.tasks[i].title, titles[i]);
+    EXPECT_EQ(model::ToJson(stored.tasks[i]), model::ToJson(created[i]));
+    EXPECT_EQ(stored.audit[i].entity_id, std::to_string(created[i].id));
+    EXPECT_EQ(stored.audit[i].after, model::ToJson(created[i]));
+    EXPECT_EQ(stored.audit[i].action, "CREATE");
+    EXPECT_EQ(stored.audit[i].actor, "admin");
+    EXPECT_EQ(stored.audit[i].request_id, "batch-test");
+  }
+  EXPECT_TRUE(stored.aggregates_exact);
+  EXPECT_TRUE(stored.open_due_days_exact);
+}
+
+TEST_P(TaskServiceBatchTest, ASingleCreateThatFailsLeavesNothingBehind) {
+  auto first = service_->Create(Admin(), "u", MixedBatch({"kept", "x"}, clock_.Now())[1]);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  const Stored before = Load();
+  if (db_->dialect().name() == "postgresql") {
+    Exec("ALTER TABLE audit_log ADD CONSTRAINT no_boom CHECK (\"after\" NOT LIKE '%boom%')");
+  } else {
+    Exec(
+        "CREATE TRIGGER no_boom BEFORE INSERT ON audit_log WHEN NEW.\"after\" LIKE '%boom%' "
+        "BEGIN SELECT RAISE(ABORT, 'boom'); END");
+  }
+
+  // Due tomorrow and open: it would add to open_due_days and the aggregates.
+  auto failed = service_->Create(Admin(), "u", MixedBatch({"x", "boom"}, clock_.Now())[1]);
+
+  ASSERT_FALSE(failed.ok());
+  Stored after = Load();
+  ASSERT_EQ(after.tasks.size(), before.tasks.size());
+  EXPECT_EQ(after.audit.size(), before.audit.size());
+  EXPECT_TRUE(after.aggregates_exact);
+  EXPECT_TRUE(after.open_due_days_exact);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM open_due_days"),
+            static_cast<std::int64_t>(before.tasks.front().due_at.has_value()));
+}
+
+TEST_P(TaskServiceBatchTest, ASingleCreateForAnUnknownUserIsNotFoundAndWritesNothing) {
+  auto created = service_->Create(Admin(), "nobody", MixedBatch({"x", "due"}, clock_.Now())[1]);
+
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(created.error().message, "user 'nobody' not found");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM tasks"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM open_due_days"), 0);
 }
 
 TEST_P(TaskServiceBatchTest, UnknownUserIsNotFoundAndWritesNothing) {

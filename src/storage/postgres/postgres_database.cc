@@ -133,13 +133,26 @@ Result<void> PostgresDatabase::RunTransaction(std::string_view begin, const Work
   return result;  // the lease rolls back
 }
 
+namespace {
+
+// Marks this thread as writing to `db` while it lives.
+struct Writing {
+  explicit Writing(const PostgresDatabase* db) { writing_databases.push_back(db); }
+  ~Writing() { writing_databases.pop_back(); }
+};
+
+}  // namespace
+
 Result<void> PostgresDatabase::InTransaction(const Work& work) {
   ANALYTICS_CHECK(!IsWriting(this)) << "InTransaction called inside InTransaction";
-  struct Writing {
-    explicit Writing(const PostgresDatabase* db) { writing_databases.push_back(db); }
-    ~Writing() { writing_databases.pop_back(); }
-  } writing(this);
+  Writing writing(this);
   return RunTransaction("BEGIN", work);
+}
+
+Result<void> PostgresDatabase::WriteStatement(const Work& work) {
+  ANALYTICS_CHECK(!IsWriting(this)) << "WriteStatement called inside InTransaction";
+  Writing writing(this);
+  return ReadStatement(work);
 }
 
 Result<void> PostgresDatabase::Read(const Work& work) {

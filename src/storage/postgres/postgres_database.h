@@ -61,6 +61,8 @@ class PostgresDatabase final : public Database {
   Result<void> Read(const Work& work) override;
   // In autocommit: the one statement is its own transaction.
   Result<void> ReadStatement(const Work& work) override;
+  // In autocommit too. REQUIRES: as InTransaction.
+  Result<void> WriteStatement(const Work& work) override;
   // Runs without the statement timeout: its statements are maintenance
   // (VACUUM, REFRESH … CONCURRENTLY) that may take longer than any request.
   // REQUIRES: not called from inside InTransaction on this database.
