@@ -214,6 +214,17 @@ say "daily_aggregation..."
 day=$(date -u -d yesterday +%F)
 t0=$(now_ms); "$bin" job run daily_aggregation --date "$day" >/dev/null; job_day_ms=$(( $(now_ms) - t0 ))
 t0=$(now_ms); psql_q -v day="$day" -f "$here/hand_day.sql" >/dev/null; hand_day_ms=$(( $(now_ms) - t0 ))
+# The reference must give the job's rows, every column but computed_at (untimed).
+day_diff=$(psql_q -v day="$day" -f "$here/hand_day.sql" -c "
+  SELECT COUNT(*) FROM ((SELECT user_id, date, tasks_created, tasks_completed, total_tasks,
+    completed_tasks, completion_rate, productivity_score FROM hand_day
+  EXCEPT SELECT user_id, date, tasks_created, tasks_completed, total_tasks, completed_tasks,
+    completion_rate, productivity_score FROM daily_analytics WHERE date = '$day')
+  UNION ALL (SELECT user_id, date, tasks_created, tasks_completed, total_tasks, completed_tasks,
+    completion_rate, productivity_score FROM daily_analytics WHERE date = '$day'
+  EXCEPT SELECT user_id, date, tasks_created, tasks_completed, total_tasks,
+    completed_tasks, completion_rate, productivity_score FROM hand_day)) d")
+[ "$day_diff" = 0 ] || { say "hand_day.sql and the job disagree on $day_diff rows"; exit 3; }
 
 # tasks:batch against COPY of the same rows (a fresh user each side).
 say "tasks:batch import..."
