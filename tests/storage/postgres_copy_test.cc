@@ -108,6 +108,17 @@ TEST_F(PostgresCopyTest, ADuplicateKeyIsAConflictAndKeepsNoRowOfTheCopy) {
   EXPECT_EQ(Select(*db_, "SELECT COUNT(*) FROM items").at(0).Int(0), 15);
 }
 
+TEST_F(PostgresCopyTest, AConflictInTheFirstPartOfALongCopyIsAConflict) {
+  ASSERT_TRUE(Load(1, 1, 1).ok());
+  // Id 1 again, then 200,000 more rows in large parts: the server stops the
+  // COPY while the client is still sending.
+  auto clash = Load(1, 200000, 5000);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().code, ErrorCode::kConflict) << clash.error().message;
+  EXPECT_EQ(Select(*db_, "SELECT COUNT(*) FROM items").at(0).Int(0), 1);
+  ASSERT_TRUE(Load(2, 3, 3).ok());
+}
+
 TEST_F(PostgresCopyTest, BadDataIsInternalWithoutTheStatementAndKeepsNoRow) {
   Result<void> done = db_->InTransaction([&](Transaction& tx) -> Result<void> {
     auto loaded = tx.CopyFrom("COPY items (id, name) FROM STDIN", [](std::string& part) {

@@ -306,15 +306,21 @@ Result<std::int64_t> PostgresConnection::CopyFrom(std::string_view copy_sql,
     more = fill(part);
     sent = part.empty() || PQputCopyData(conn_, part.data(), static_cast<int>(part.size())) == 1;
   }
-  // A failed send ends the COPY with an error, so nothing of it is kept.
-  if (PQputCopyEnd(conn_, sent ? nullptr : "analytics: sending the rows failed") != 1) {
+  // A failed send ends the COPY with an error, so nothing of it is kept. The
+  // server may also have stopped it early (a duplicate key in the first
+  // part): then PQputCopyData fails and the server's error is the result.
+  const bool ended =
+      PQputCopyEnd(conn_, sent ? nullptr : "analytics: sending the rows failed") == 1;
+  ResultPtr result = Own(PQgetResult(conn_));
+  if (result && PQresultStatus(result.get()) == PGRES_COPY_IN) {
+    // Still copying: the end could not be sent, so the session is lost.
+    Discard();
     return Fail(nullptr, sql);
   }
-  ResultPtr result = Own(PQgetResult(conn_));
   // The COPY's result is followed by a null one; read it so the connection is idle.
   while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
   if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) return Fail(result.get(), sql);
-  if (!sent) return Fail(nullptr, sql);
+  if (!sent || !ended) return Fail(nullptr, sql);
   std::int64_t count = 0;
   const std::string_view loaded = PQcmdTuples(result.get());
   std::from_chars(loaded.data(), loaded.data() + loaded.size(), count);
