@@ -57,7 +57,7 @@ class PostgresCopyTest : public test::PostgresTest {
                   .Int(first + next)
                   .Text(name + "\t" + std::to_string(next) + "\n\\")
                   .OptionalText(next % 2 == 0 ? std::nullopt : std::optional<std::string>("n"))
-                  .At(Time{std::chrono::microseconds{1000001 * next}})
+                  .At(Time{std::chrono::microseconds{std::int64_t{1000001} * next}})
                   .Bool(next % 3 == 0)
                   .End();
             }
@@ -84,7 +84,7 @@ TEST_F(PostgresCopyTest, LoadsEveryRowWithItsValuesAcrossManyParts) {
     EXPECT_EQ(r.Int(0), i + 1);
     EXPECT_EQ(r.Text(1), "item\t" + std::to_string(i) + "\n\\");
     EXPECT_EQ(r.OptText(2), i % 2 == 0 ? std::nullopt : std::optional<std::string>("n"));
-    EXPECT_EQ(r.TimeAt(3), Time{std::chrono::microseconds{1000001 * i}});
+    EXPECT_EQ(r.TimeAt(3), Time{std::chrono::microseconds{std::int64_t{1000001} * i}});
     EXPECT_EQ(r.Bool(4), i % 3 == 0);
   }
 }
