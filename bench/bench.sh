@@ -34,14 +34,8 @@ dir=$(mktemp -d /tmp/analytics-bench.XXXXXX)
 chmod 755 "$dir"
 mkdir -p "$dir/www" "$dir/tmp" "$dir/log"
 pids=()
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
-pg_port=$(free_port) redis_port=$(free_port)
+. "$root/scripts/free-port.sh"
+free_ports pg_port redis_port api_port nocache_port nginx_port peer_port
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -118,7 +112,6 @@ warm_cache() {
 json() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 metric() { curl -s "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
 
-api_port=$(free_port) nocache_port=$(free_port) nginx_port=$(free_port) peer_port=$(free_port)
 start_server "$api_port" 300 0 api
 sleep 0.5
 idle_rss=$(rss_kb "$api_pid")

@@ -18,7 +18,8 @@ bin="$build/src/analytics"
 
 dir=$(mktemp -d /tmp/analytics-bench.XXXXXX)
 chmod 755 "$dir"
-port=$((20000 + RANDOM % 30000))
+. "$root/scripts/free-port.sh"
+free_ports port
 cleanup() { bash "$root/scripts/test-services.sh" postgres stop "$dir/pg" "$port" || true; rm -rf "$dir"; }
 trap cleanup EXIT
 bash "$root/scripts/test-services.sh" postgres start "$dir/pg" "$port"

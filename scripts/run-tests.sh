@@ -15,15 +15,10 @@ cleanup() { bash "$here/test-services.sh" stop "$services_dir" || true; rm -rf "
 trap cleanup EXIT
 
 # Free ports, so a run never collides with instances already running here.
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
-export ANALYTICS_TEST_PG_PORT=${ANALYTICS_TEST_PG_PORT:-$(free_port)}
-export ANALYTICS_TEST_REDIS_PORT=${ANALYTICS_TEST_REDIS_PORT:-$(free_port)}
+. "$here/free-port.sh"
+free_ports pg_port redis_port
+export ANALYTICS_TEST_PG_PORT=${ANALYTICS_TEST_PG_PORT:-$pg_port}
+export ANALYTICS_TEST_REDIS_PORT=${ANALYTICS_TEST_REDIS_PORT:-$redis_port}
 eval "$(bash "$here/test-services.sh" start "$services_dir")"
 export ANALYTICS_TEST_REQUIRE_ALL_BACKENDS=1
 cd "$build_dir"
