@@ -35,9 +35,17 @@ class TokenCache::Shard {
       found->second = std::move(entry);
       return;
     }
-    // Clearing beats an LRU here: no list to keep per hit, and a cleared
-    // entry only costs one database read.
-    if (entries.size() >= capacity_) entries.clear();
+    // An eighth of a full shard goes, in the map's own order, which is no
+    // order of use: no LRU list to keep per hit, and an evicted entry only
+    // costs one database read. Clearing the whole shard instead kept it half
+    // empty on average: with 100,000 users about 3 % of reads went to the
+    // database (bench/README.md).
+    if (entries.size() >= capacity_) {
+      std::size_t evict = std::max<std::size_t>(capacity_ / 8, 1);
+      for (auto it = entries.begin(); it != entries.end() && evict > 0; --evict) {
+        it = entries.erase(it);
+      }
+    }
     entries.emplace(std::string(token_hash), std::move(entry));
   }
 

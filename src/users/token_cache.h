@@ -23,8 +23,8 @@ struct TokenCacheOptions {
   std::chrono::seconds max_age{300};  // an entry older than this is a miss
 };
 
-// Token hash -> user id, sharded and bounded: a full shard is cleared before
-// an insert (cheap, and rare at 100,000 entries). Entries carry the
+// Token hash -> user id, sharded and bounded: an insert into a full shard
+// first evicts an eighth of its entries. Entries carry the
 // generation they were made under; InvalidateAll moves the generation on, so
 // an Insert whose database read began before an InvalidateAll is dropped even
 // if it lands after it.

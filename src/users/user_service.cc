@@ -129,7 +129,8 @@ Result<model::Caller> UserService::Authenticate(std::string_view token) {
     generation = tokens_->generation();
   }
   std::optional<model::User> user;
-  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
+  // One statement: on PostgreSQL one round trip, no BEGIN/COMMIT.
+  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
     auto found = storage::UserRepository(tx).FindByTokenHash(hash);
     if (!found.ok()) return found.error();
     user = std::move(*found);

@@ -96,6 +96,22 @@ TEST(TokenCache, StaysWithinItsBoundAndKeepsTheNewestEntry) {
   }
 }
 
+// A full shard makes room by evicting part of itself, not everything.
+TEST(TokenCache, AFullShardKeepsMostOfItsEntries) {
+  FakeClock clock(Start());
+  TokenCache cache(clock, Options(80, 1));
+  for (int i = 0; i < 80; ++i) cache.Insert("hash" + std::to_string(i), "u", cache.generation());
+  ASSERT_EQ(cache.size(), 80u);
+
+  cache.Insert("one more", "u", cache.generation());
+
+  EXPECT_EQ(cache.size(), 80u - 10u + 1u);
+  EXPECT_EQ(cache.Find("one more"), "u");
+  int kept = 0;
+  for (int i = 0; i < 80; ++i) kept += cache.Find("hash" + std::to_string(i)).has_value() ? 1 : 0;
+  EXPECT_EQ(kept, 70);
+}
+
 TEST(TokenCache, ReinsertingAKeyDoesNotEvict) {
   FakeClock clock(Start());
   TokenCache cache(clock, Options(2, 1));
