@@ -50,6 +50,19 @@ class Cache {
                    const Ticket& ticket) = 0;
   // Drops every key of `user_id` and moves its generation on.
   virtual void InvalidateUser(std::string_view user_id) = 0;
+  // A writer's write-through in one step: InvalidateUser(user_id), then
+  // stores `value` under `key` (one of the user's keys) for `ttl` if no other
+  // invalidation of the user came between `ticket` and this call. For a
+  // writer that took `ticket` before its write and computed `value` from the
+  // state its write left: a write it could not see invalidates after the
+  // ticket, so either the value is dropped here or that write removes it.
+  // The default stores nothing.
+  virtual void InvalidateUserAndPut(std::string_view user_id, const Ticket& ticket,
+                                    std::string_view key, std::string_view value,
+                                    std::chrono::seconds ttl) {
+    (void)ticket, (void)key, (void)value, (void)ttl;
+    InvalidateUser(user_id);
+  }
   virtual void Flush() = 0;
   // Changes whenever any instance revokes tokens (users::UserService drops its
   // in-process token cache when it does); nullopt when it cannot be read

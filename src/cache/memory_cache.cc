@@ -286,6 +286,30 @@ void MemoryCache::InvalidateUser(std::string_view user_id) {
   shard.RemoveUser(user_id);
 }
 
+void MemoryCache::InvalidateUserAndPut(std::string_view user_id, const Ticket& ticket,
+                                       std::string_view key, std::string_view value,
+                                       std::chrono::seconds ttl) {
+  const std::optional<std::uint64_t> generation = ParseGeneration(ticket.generation);
+  Shard& shard = ShardFor(user_id);
+  Shard& key_shard = ShardFor(UserIdOfKey(key));
+  const bool store = ttl > std::chrono::seconds::zero() && ticket.user_id == user_id;
+  std::size_t evicted = 0;
+  auto apply = [&] {
+    const bool current = generation && shard.Generation(user_id) == *generation;
+    shard.SetGeneration(user_id, generation_counter_.fetch_add(1) + 1);
+    shard.RemoveUser(user_id);
+    if (store && current) evicted = key_shard.Insert(key, value, clock_.Now() + ttl);
+  };
+  if (&shard == &key_shard) {
+    std::lock_guard lock(shard.mu);
+    apply();
+  } else {
+    std::scoped_lock lock(shard.mu, key_shard.mu);
+    apply();
+  }
+  if (evicted > 0) evictions_.fetch_add(evicted, std::memory_order_relaxed);
+}
+
 void MemoryCache::Flush() {
   for (auto& shard : shards_) {
     std::lock_guard lock(shard->mu);

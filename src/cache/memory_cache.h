@@ -43,6 +43,8 @@ class MemoryCache final : public Cache {
   void Put(std::string_view key, std::string_view value, std::chrono::seconds ttl,
            const Ticket& ticket) override;
   void InvalidateUser(std::string_view user_id) override;
+  void InvalidateUserAndPut(std::string_view user_id, const Ticket& ticket, std::string_view key,
+                            std::string_view value, std::chrono::seconds ttl) override;
   // Drops every entry and invalidates every ticket taken before it.
   void Flush() override;
   // A local counter: only this process's Revoke calls move it.

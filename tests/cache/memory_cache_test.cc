@@ -158,6 +158,54 @@ TEST(MemoryCache, InvalidatingAnotherUserKeepsTicketsValid) {
   EXPECT_EQ(cache.Get(OverviewKey("u1")), "v");
 }
 
+// A writer's write-through: ticket before the write, then one call that
+// invalidates and stores the value computed by the write.
+TEST(MemoryCache, InvalidateUserAndPutStoresTheWritersValueAndDropsTheRest) {
+  FakeClock clock(Start());
+  MemoryCache cache(WithMaxEntries(100), clock);
+  Fill(cache, "u1", OverviewKey("u1"), "before the write");
+  Fill(cache, "u1", StatKey("completion_rate", "u1"), "stat before the write");
+  Fill(cache, "u2", OverviewKey("u2"), "other user");
+  const Ticket reader = cache.BeginCompute("u1");  // a reader racing the write
+  const Ticket writer = cache.BeginCompute("u1");
+
+  cache.InvalidateUserAndPut("u1", writer, OverviewKey("u1"), "after the write", seconds(60));
+  cache.Put(OverviewKey("u1"), "computed before the write", seconds(60), reader);
+
+  EXPECT_EQ(cache.Get(OverviewKey("u1")), "after the write");
+  EXPECT_EQ(cache.Get(StatKey("completion_rate", "u1")), std::nullopt);
+  EXPECT_EQ(cache.Get(OverviewKey("u2")), "other user");
+  clock.Advance(seconds(61));
+  EXPECT_EQ(cache.Get(OverviewKey("u1")), std::nullopt);
+}
+
+TEST(MemoryCache, InvalidateUserAndPutAfterAnotherWritersInvalidationStoresNothing) {
+  FakeClock clock(Start());
+  MemoryCache cache(WithMaxEntries(100), clock);
+  const Ticket writer = cache.BeginCompute("u1");
+  cache.InvalidateUser("u1");  // a write the writer's value may not include
+  Fill(cache, "u1", OverviewKey("u1"), "after the other write");
+
+  cache.InvalidateUserAndPut("u1", writer, OverviewKey("u1"), "maybe stale", seconds(60));
+
+  EXPECT_EQ(cache.Get(OverviewKey("u1")), std::nullopt);
+  const Ticket next = cache.BeginCompute("u1");
+  cache.Put(OverviewKey("u1"), "fresh", seconds(60), next);
+  EXPECT_EQ(cache.Get(OverviewKey("u1")), "fresh");
+}
+
+TEST(MemoryCache, InvalidateUserAndPutWithABadTicketOnlyInvalidates) {
+  FakeClock clock(Start());
+  MemoryCache cache(WithMaxEntries(100), clock);
+  for (const Ticket& bad : {Ticket{"u1", ""}, Ticket{"u1", "x"}, Ticket{"u2", "0"}}) {
+    Fill(cache, "u1", OverviewKey("u1"), "before");
+    cache.InvalidateUserAndPut("u1", bad, OverviewKey("u1"), "v", seconds(60));
+    EXPECT_EQ(cache.Get(OverviewKey("u1")), std::nullopt) << bad.user_id << bad.generation;
+  }
+  cache.InvalidateUserAndPut("u1", cache.BeginCompute("u1"), OverviewKey("u1"), "v", seconds(0));
+  EXPECT_EQ(cache.Get(OverviewKey("u1")), std::nullopt);
+}
+
 TEST(MemoryCache, MalformedTicketIsDropped) {
   FakeClock clock(Start());
   MemoryCache cache(WithMaxEntries(100), clock);

@@ -97,6 +97,21 @@ std::vector<std::string> UserKeys(std::string_view user_id) {
   return keys;
 }
 
+// A ticket's "epoch:gen", or nullopt when malformed (the empty ticket of an
+// unreachable Redis, say).
+struct TicketParts {
+  std::string_view epoch;
+  std::string_view generation;
+};
+std::optional<TicketParts> SplitTicket(const Ticket& ticket) {
+  const std::string_view text = ticket.generation;
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  TicketParts parts{text.substr(0, colon), text.substr(colon + 1)};
+  if (!IsNumber(parts.epoch) || !IsNumber(parts.generation)) return std::nullopt;
+  return parts;
+}
+
 }  // namespace
 
 RedisCache::RedisCache(const RedisOptions& options)
@@ -170,12 +185,8 @@ Ticket RedisCache::BeginCompute(std::string_view user_id) {
 void RedisCache::Put(std::string_view key, std::string_view value, std::chrono::seconds ttl,
                      const Ticket& ticket) {
   if (ttl <= std::chrono::seconds::zero()) return;
-  const std::string_view generation = ticket.generation;
-  const std::size_t colon = generation.find(':');
-  if (colon == std::string_view::npos) return;
-  const std::string_view ticket_epoch = generation.substr(0, colon);
-  const std::string_view ticket_generation = generation.substr(colon + 1);
-  if (!IsNumber(ticket_epoch) || !IsNumber(ticket_generation)) return;
+  const std::optional<TicketParts> parts = SplitTicket(ticket);
+  if (!parts) return;
 
   std::optional<RedisPool::Lease> lease = Connect();
   if (!lease) return;
@@ -186,7 +197,7 @@ void RedisCache::Put(std::string_view key, std::string_view value, std::chrono::
   const std::string ttl_text = std::to_string(ttl.count());
   Result<RedisReply> reply = RunScript(
       **lease, PutScript(), {epoch_key_, generation_key, key},
-      {ticket_epoch, ticket_generation, fresh_epoch, fresh_generation, meta_ttl, value, ttl_text});
+      {parts->epoch, parts->generation, fresh_epoch, fresh_generation, meta_ttl, value, ttl_text});
   // An error reply (OOM under maxmemory noeviction, say) only loses this value.
   if (!reply.ok()) lease->Fail();
 }
@@ -207,6 +218,39 @@ void RedisCache::InvalidateUser(std::string_view user_id) {
       RunScript(**lease, InvalidateScript(), keys, {fresh_generation, meta_ttl});
   if (!reply.ok() || reply->is_error()) {
     // Remembered before the pool goes down, so no later call can miss it.
+    pending_.AddUser(user_id);
+    lease->Fail();
+  }
+}
+
+void RedisCache::InvalidateUserAndPut(std::string_view user_id, const Ticket& ticket,
+                                      std::string_view key, std::string_view value,
+                                      std::chrono::seconds ttl) {
+  const std::vector<std::string> user_keys = UserKeys(user_id);
+  const std::optional<TicketParts> parts = SplitTicket(ticket);
+  if (ttl <= std::chrono::seconds::zero() || !parts || ticket.user_id != user_id ||
+      std::find(user_keys.begin(), user_keys.end(), key) == user_keys.end()) {
+    InvalidateUser(user_id);
+    return;
+  }
+  std::optional<RedisPool::Lease> lease = Connect();
+  if (!lease) {
+    pending_.AddUser(user_id);
+    return;
+  }
+  const std::string generation_key = GenerationKey(user_id);
+  std::vector<std::string_view> keys = {epoch_key_, generation_key, key};
+  for (const std::string& other : user_keys) {
+    if (other != key) keys.push_back(other);
+  }
+  const std::string fresh_epoch = FreshValue();
+  const std::string fresh_generation = FreshValue();
+  const std::string meta_ttl = std::to_string(options_.meta_ttl.count());
+  const std::string ttl_text = std::to_string(ttl.count());
+  Result<RedisReply> reply = RunScript(
+      **lease, InvalidateAndPutScript(), keys,
+      {parts->epoch, parts->generation, fresh_epoch, fresh_generation, meta_ttl, value, ttl_text});
+  if (!reply.ok() || reply->is_error()) {
     pending_.AddUser(user_id);
     lease->Fail();
   }

@@ -47,6 +47,9 @@ class RedisCache final : public Cache {
            const Ticket& ticket) override;
   // GEN bump + UNLINK of the user's six keys in one script.
   void InvalidateUser(std::string_view user_id) override;
+  // The same bump and UNLINK, and the ticket-checked SET, in one script.
+  void InvalidateUserAndPut(std::string_view user_id, const Ticket& ticket, std::string_view key,
+                            std::string_view value, std::chrono::seconds ttl) override;
   // Moves the epoch on (every ticket taken before is stale), then SCAN +
   // UNLINK of every other analytics:* key. Never FLUSHDB or KEYS.
   void Flush() override;

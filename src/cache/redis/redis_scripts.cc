@@ -85,6 +85,19 @@ return 1
   return script;
 }
 
+const RedisScript& InvalidateAndPutScript() {
+  static const RedisScript script = Make(R"lua(
+local fresh = current(KEYS[1], ARGV[3], ARGV[5]) == tonumber(ARGV[1]) and
+              current(KEYS[2], ARGV[4], ARGV[5]) == tonumber(ARGV[2])
+bump(KEYS[2], ARGV[4], ARGV[5])
+redis.call('UNLINK', unpack(KEYS, 3))
+if not fresh then return 0 end
+redis.call('SET', KEYS[3], ARGV[6], 'EX', ARGV[7])
+return 1
+)lua");
+  return script;
+}
+
 const RedisScript& BumpScript() {
   static const RedisScript script = Make(R"lua(
 bump(KEYS[1], ARGV[1], ARGV[2])

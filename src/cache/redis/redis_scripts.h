@@ -21,6 +21,11 @@ const RedisScript& PutScript();
 // KEYS: gen, then every key of the user. ARGV: fresh gen, meta TTL.
 // Moves the generation on and unlinks the keys.
 const RedisScript& InvalidateScript();
+// KEYS: epoch, gen, key, then the user's other keys. ARGV: ticket epoch,
+// ticket gen, fresh epoch, fresh gen, meta TTL, value, TTL. InvalidateScript's
+// work, then sets key EX TTL (returning 1) only if the ticket matched before
+// the bump.
+const RedisScript& InvalidateAndPutScript();
 // KEYS: epoch. ARGV: fresh epoch, meta TTL. Moves the epoch on.
 const RedisScript& BumpScript();
 // KEYS: revocation stamp. ARGV: fresh stamp, its TTL. Returns the stamp,
