@@ -63,4 +63,8 @@ INSERT INTO open_due_days (user_id, due_day, n)
   WHERE deleted = FALSE AND status IN ('todo', 'in_progress') AND due_at IS NOT NULL
   GROUP BY 1, 2
   ON CONFLICT (user_id, due_day) DO UPDATE SET n = excluded.n;
+-- The open tasks due before today, as migration 5 leaves them.
+UPDATE user_aggregates a SET overdue_day = CAST(now() AT TIME ZONE 'UTC' AS DATE),
+  overdue_before = COALESCE((SELECT SUM(n) FROM open_due_days d WHERE d.user_id = a.user_id
+    AND d.due_day < CAST(now() AT TIME ZONE 'UTC' AS DATE)), 0);
 ANALYZE;

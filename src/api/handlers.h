@@ -41,10 +41,6 @@ class TasksHandler {
   Response Restore(Request& request, const Caller& caller);
 
  private:
-  // After a write: the user's overview computed again and cached (write-through),
-  // so the next read is a hit. Best effort: a failure leaves a miss behind.
-  void Refresh(const Request& request);
-
   Services& s_;
 };
 

@@ -39,10 +39,6 @@ Result<std::int64_t> DecodeCursor(const std::string& cursor) {
 
 }  // namespace
 
-void TasksHandler::Refresh(const Request& request) {
-  (void)s_.stats.Warm(std::string(request.PathParam("uid")), {});
-}
-
 Response TasksHandler::Create(Request& request, const Caller& caller) {
   if (!HasJsonContentType(request)) return UnsupportedMediaType();
   auto body = ParseJsonBody(request);
@@ -52,7 +48,6 @@ Response TasksHandler::Create(Request& request, const Caller& caller) {
   auto task =
       s_.tasks.Create(Context(request, caller), std::string(request.PathParam("uid")), *input);
   if (!task.ok()) return Problem(task.error());
-  Refresh(request);
   Response response = TaskResponse(http::status::kCreated, *task);
   response.SetHeader("Location",
                      "/api/v1/users/" + task->user_id + "/tasks/" + std::to_string(task->id));
@@ -81,7 +76,6 @@ Response TasksHandler::CreateBatch(Request& request, const Caller& caller) {
   auto created =
       s_.tasks.CreateBatch(Context(request, caller), std::string(request.PathParam("uid")), inputs);
   if (!created.ok()) return Problem(created.error());
-  Refresh(request);
   std::string json = "{\"created\":" + std::to_string(created->size()) + ",\"tasks\":[";
   for (std::size_t i = 0; i < created->size(); ++i) {
     if (i > 0) json += ',';
@@ -163,7 +157,6 @@ Response TasksHandler::Update(Request& request, const Caller& caller) {
   auto task =
       s_.tasks.Update(Context(request, caller), std::string(request.PathParam("uid")), *id, *patch);
   if (!task.ok()) return Problem(task.error());
-  Refresh(request);
   return TaskResponse(http::status::kOk, *task);
 }
 
@@ -172,7 +165,6 @@ Response TasksHandler::Delete(Request& request, const Caller& caller) {
   if (!id.ok()) return Problem(id.error());
   auto task = s_.tasks.Delete(Context(request, caller), std::string(request.PathParam("uid")), *id);
   if (!task.ok()) return Problem(task.error());
-  Refresh(request);
   return TaskResponse(http::status::kOk, *task);
 }
 
@@ -182,7 +174,6 @@ Response TasksHandler::Restore(Request& request, const Caller& caller) {
   auto task =
       s_.tasks.Restore(Context(request, caller), std::string(request.PathParam("uid")), *id);
   if (!task.ok()) return Problem(task.error());
-  Refresh(request);
   return TaskResponse(http::status::kOk, *task);
 }
 

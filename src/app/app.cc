@@ -37,9 +37,10 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
 
   app->users_ = std::make_unique<users::UserService>(*app->db_, *app->cache_, *app->clock_,
                                                      config.auth.admin_token);
-  app->tasks_ = std::make_unique<tasks::TaskService>(*app->db_, *app->cache_, *app->clock_);
   app->stats_ =
       std::make_unique<stats::StatsService>(*app->db_, *app->cache_, *app->clock_, config.cache);
+  app->tasks_ = std::make_unique<tasks::TaskService>(*app->db_, *app->cache_, *app->clock_,
+                                                     app->stats_.get());
 
   app->jobs_ = std::make_unique<jobs::JobRunner>(
       jobs::JobEnv{*app->db_, *app->cache_, *app->stats_, *app->clock_, app->config_});

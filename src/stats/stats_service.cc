@@ -22,21 +22,12 @@ StatsService::StatsService(storage::Database& db, cache::Cache& cache, const Clo
 
 StatsService::~StatsService() = default;
 
-Result<model::Overview> StatsService::ComputeOverview(const std::string& user_id) {
+model::Overview OverviewOf(const std::string& user_id, const storage::UserState& state) {
+  const model::UserAggregates& a = state.aggregates;
   model::Overview o;
   o.user_id = user_id;
-  model::UserAggregates a;
-  // One statement, so on PostgreSQL one round trip (no BEGIN/COMMIT).
-  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
-    o.as_of = clock_.Now();
-    auto loaded = storage::TaskRepository(tx).LoadAggregatesAndOverdue(user_id, o.as_of);
-    if (!loaded.ok()) return loaded.error();
-    a = loaded->first;
-    o.task_totals.overdue = loaded->second;
-    return Ok();
-  });
-  if (!done.ok()) return done.error();
-
+  o.as_of = state.as_of;
+  o.task_totals.overdue = state.overdue;
   o.task_totals.todo = o.status_distribution.todo = a.todo;
   o.task_totals.in_progress = o.status_distribution.in_progress = a.in_progress;
   o.task_totals.done = o.status_distribution.done = a.done;
@@ -47,6 +38,19 @@ Result<model::Overview> StatsService::ComputeOverview(const std::string& user_id
   // weight_done_x2 carries f(t) doubled (1 or 2) to stay an integer.
   o.productivity_score = model::Percent(a.weight_done_x2 / 2.0, a.weight_total);
   return o;
+}
+
+Result<model::Overview> StatsService::ComputeOverview(const std::string& user_id) {
+  storage::UserState state;
+  // One statement, so on PostgreSQL one round trip (no BEGIN/COMMIT).
+  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
+    auto loaded = storage::TaskRepository(tx).LoadAggregatesAndOverdue(user_id, clock_.Now());
+    if (!loaded.ok()) return loaded.error();
+    state = *loaded;
+    return Ok();
+  });
+  if (!done.ok()) return done.error();
+  return OverviewOf(user_id, state);
 }
 
 Result<StatsBody> StatsService::Cached(const std::string& user_id, const std::string& key,
@@ -111,6 +115,23 @@ Result<int> StatsService::Warm(const std::string& user_id, const std::vector<std
     }
   }
   return written;
+}
+
+std::optional<cache::Ticket> StatsService::BeforeWrite(const std::string& user_id) {
+  if (options_.ttl_overview.count() <= 0) return std::nullopt;
+  return cache_.BeginCompute(user_id);
+}
+
+void StatsService::AfterWrite(const std::string& user_id,
+                              const std::optional<cache::Ticket>& ticket,
+                              const std::optional<storage::UserState>& after) {
+  if (ticket && after) {
+    cache_.InvalidateUserAndPut(user_id, *ticket, cache::OverviewKey(user_id),
+                                OverviewJson(OverviewOf(user_id, *after)), options_.ttl_overview);
+    return;
+  }
+  cache_.InvalidateUser(user_id);
+  (void)Warm(user_id, {});
 }
 
 namespace {

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "model/stats.h"
 #include "storage/database.h"
+#include "storage/task_repository.h"
 
 namespace analytics::stats {
 
@@ -52,6 +53,17 @@ class StatsService {
   // returns how many keys were written.
   Result<int> Warm(const std::string& user_id, const std::vector<std::string>& stats);
 
+  // The write-through of task writes (tasks::TaskService), so that the next
+  // read of the user's overview, the writer's or anyone's, is a hit.
+  // Before a write that can tell the user's state after it: a ticket, or
+  // nullopt when the overview is not cached.
+  std::optional<cache::Ticket> BeforeWrite(const std::string& user_id);
+  // After a write committed: with `ticket` and the state the write left
+  // (`after`), invalidates and caches the overview from it in one cache call;
+  // otherwise invalidates, then computes and caches the overview (Warm).
+  void AfterWrite(const std::string& user_id, const std::optional<cache::Ticket>& ticket,
+                  const std::optional<storage::UserState>& after);
+
  private:
   class Flights;
   Result<StatsBody> Cached(const std::string& user_id, const std::string& key,
@@ -63,6 +75,9 @@ class StatsService {
   config::CacheOptions options_;
   std::unique_ptr<Flights> flights_;
 };
+
+// The overview of a user in `state`.
+model::Overview OverviewOf(const std::string& user_id, const storage::UserState& state);
 
 // JSON bodies (stats_json.cc).
 std::string OverviewJson(const model::Overview& overview);

@@ -62,6 +62,21 @@ Result<void> TaskRepository::AddToOpenDueDays(const std::string& user_id,
                     {user_id, row.Text(0)});
     if (!deleted.ok()) return deleted.error();
   }
+  // user_aggregates.overdue_before counts the buckets before overdue_day.
+  auto base = tx_.Query("SELECT overdue_day FROM user_aggregates WHERE user_id = $1", {user_id});
+  if (!base.ok()) return base.error();
+  if (base->empty()) return NotFound("user '" + user_id + "' not found");
+  const std::optional<Day> overdue_day = ParseDay(base->front().Text(0));
+  ANALYTICS_CHECK(overdue_day) << "bad overdue_day in storage: " << base->front().Text(0);
+  std::int64_t before = 0;
+  for (const auto& [day, n] : delta) {
+    if (day < *overdue_day) before += n;
+  }
+  if (before == 0) return Ok();
+  auto moved = tx_.Execute(
+      "UPDATE user_aggregates SET overdue_before = overdue_before + $2 WHERE user_id = $1",
+      {user_id, before});
+  if (!moved.ok()) return moved.error();
   return Ok();
 }
 
@@ -80,15 +95,9 @@ Result<void> TaskRepository::RecordChange(const std::optional<model::Task>& befo
 }
 
 Result<std::int64_t> TaskRepository::CountOverdue(const std::string& user_id, Time now) {
-  const Day today = DayOf(now);
-  auto rows = tx_.Query(
-      "SELECT CAST(COALESCE((SELECT SUM(n) FROM open_due_days WHERE user_id = $1 "
-      "AND due_day < $2), 0) + (SELECT COUNT(*) FROM tasks WHERE user_id = $1 "
-      "AND deleted = FALSE AND status IN ('todo', 'in_progress') AND due_at IS NOT NULL "
-      "AND due_at >= $3 AND due_at < $4) AS BIGINT)",
-      {user_id, FormatDay(today), Time{today}, now});
-  if (!rows.ok()) return rows.error();
-  return rows->front().Int(0);
+  auto state = LoadAggregatesAndOverdue(user_id, now);
+  if (!state.ok()) return state.error();
+  return state->overdue;
 }
 
 Result<OpenDueDays> TaskRepository::LoadOpenDueDays(const std::string& user_id) {

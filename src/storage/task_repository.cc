@@ -102,7 +102,45 @@ Result<std::vector<std::int64_t>> TaskRepository::InsertBatch(
   return ids;
 }
 
-Result<std::int64_t> TaskRepository::CreateOne(const model::Task& task, const AuditEntry& audit) {
+namespace {
+constexpr std::string_view kAggregateColumns =
+    "todo, in_progress, done, cancelled, low, medium, high, urgent, weight_total, "
+    "weight_done_x2";
+constexpr int kAggregateColumnCount = 10;
+
+// Open tasks of user $1 due before $4 (now), over that user's
+// user_aggregates row: the buckets before $2 (today, UTC) are overdue_before
+// (the buckets before overdue_day) plus the buckets from overdue_day to
+// today, or minus those from today to overdue_day, a few rows either way;
+// then the open tasks due between $3 (today's midnight) and now, a short
+// range of idx_tasks_open_due.
+constexpr std::string_view kOverdueSql =
+    "CAST(user_aggregates.overdue_before + COALESCE((SELECT SUM(n) FROM open_due_days WHERE "
+    "user_id = $1 AND due_day >= user_aggregates.overdue_day AND due_day < $2), 0) - "
+    "COALESCE((SELECT SUM(n) FROM open_due_days WHERE user_id = $1 AND due_day >= $2 AND "
+    "due_day < user_aggregates.overdue_day), 0) + "
+    "(SELECT COUNT(*) FROM tasks WHERE user_id = $1 AND deleted = FALSE AND status IN ('todo', "
+    "'in_progress') AND due_at IS NOT NULL AND due_at >= $3 AND due_at < $4) AS BIGINT)";
+
+// The aggregate columns, from the row's column `first` on.
+model::UserAggregates ToAggregates(const Row& row, int first = 0) {
+  model::UserAggregates a;
+  a.todo = row.Int(first + 0);
+  a.in_progress = row.Int(first + 1);
+  a.done = row.Int(first + 2);
+  a.cancelled = row.Int(first + 3);
+  a.low = row.Int(first + 4);
+  a.medium = row.Int(first + 5);
+  a.high = row.Int(first + 6);
+  a.urgent = row.Int(first + 7);
+  a.weight_total = row.Int(first + 8);
+  a.weight_done_x2 = row.Int(first + 9);
+  return a;
+}
+}  // namespace
+
+Result<CreatedTask> TaskRepository::CreateOne(const model::Task& task, const AuditEntry& audit,
+                                              Time now) {
   // The audit row's JSON is the task's with the id the INSERT assigns: sent
   // without its `{"id":0` head, which SQL puts back with the real id.
   constexpr std::string_view kHead = "{\"id\":0";
@@ -111,25 +149,43 @@ Result<std::int64_t> TaskRepository::CreateOne(const model::Task& task, const Au
   const model::UserAggregates d = Contribution(task);
   std::optional<std::string> due_day;
   if (IsOpenWithDueDate(task)) due_day = FormatDay(DayOf(*task.due_at));
-  // Every part hangs on `agg`: no user, no row anywhere.
+  const Day today = DayOf(now);
+  // Every part hangs on `agg`: no user, no row anywhere. `agg` returns the
+  // aggregates as updated, past any write that committed while it waited for
+  // the lock; `snap` reads the version and the overdue count from the
+  // statement's snapshot, which sees none of this statement's own changes. So
+  // the overdue count is current only when no write came between snapshot and
+  // lock (the version moved by exactly one), and misses the new task itself.
   auto rows = tx_.Query(
-      "WITH agg AS (UPDATE user_aggregates SET todo = todo + $2, in_progress = in_progress + $3, "
-      "done = done + $4, cancelled = cancelled + $5, low = low + $6, medium = medium + $7, "
-      "high = high + $8, urgent = urgent + $9, weight_total = weight_total + $10, "
-      "weight_done_x2 = weight_done_x2 + $11, version = version + 1 WHERE user_id = $1 "
-      "RETURNING user_id), "
-      "ins AS (INSERT INTO tasks (user_id, title, status, priority, due_at, created_at, "
-      "updated_at, completed_at, deleted, deleted_at) SELECT user_id, $12::text, $13::text, "
-      "$14::text, $15::timestamptz, $16::timestamptz, $17::timestamptz, $18::timestamptz, "
-      "$19::boolean, $20::timestamptz FROM agg RETURNING id), "
-      "aud AS (INSERT INTO audit_log (timestamp, actor, user_id, action, entity, entity_id, "
-      "\"before\", \"after\", request_id) SELECT $21::timestamptz, $22::text, $1, $23::text, "
-      "$24::text, id::text, NULL, '{\"id\":' || id || $25::text, $26::text FROM ins), "
-      "due AS (INSERT INTO open_due_days (user_id, due_day, n) SELECT $1, $27::date, 1 FROM ins "
-      "WHERE $27::date IS NOT NULL ON CONFLICT (user_id, due_day) "
-      "DO UPDATE SET n = open_due_days.n + 1) "
-      "SELECT id FROM ins",
+      "WITH agg AS (UPDATE user_aggregates SET todo = todo + $5, in_progress = in_progress + $6, "
+      "done = done + $7, cancelled = cancelled + $8, low = low + $9, medium = medium + $10, "
+      "high = high + $11, urgent = urgent + $12, weight_total = weight_total + $13, "
+      "weight_done_x2 = weight_done_x2 + $14, version = version + 1, overdue_before = "
+      "overdue_before + CASE WHEN $30::date < overdue_day THEN 1 ELSE 0 END WHERE user_id = $1 "
+      "RETURNING user_id, " +
+          std::string(kAggregateColumns) +
+          ", version), "
+          "snap AS (SELECT version, " +
+          std::string(kOverdueSql) +
+          " AS overdue FROM user_aggregates WHERE user_id = $1), "
+          "ins AS (INSERT INTO tasks (user_id, title, status, priority, due_at, created_at, "
+          "updated_at, completed_at, deleted, deleted_at) SELECT user_id, $15::text, $16::text, "
+          "$17::text, $18::timestamptz, $19::timestamptz, $20::timestamptz, $21::timestamptz, "
+          "$22::boolean, $23::timestamptz FROM agg RETURNING id), "
+          "aud AS (INSERT INTO audit_log (timestamp, actor, user_id, action, entity, entity_id, "
+          "\"before\", \"after\", request_id) SELECT $24::timestamptz, $25::text, $1, $26::text, "
+          "$27::text, id::text, NULL, '{\"id\":' || id || $28::text, $29::text FROM ins), "
+          "due AS (INSERT INTO open_due_days (user_id, due_day, n) SELECT $1, $30::date, 1 FROM "
+          "ins "
+          "WHERE $30::date IS NOT NULL ON CONFLICT (user_id, due_day) "
+          "DO UPDATE SET n = open_due_days.n + 1) "
+          "SELECT ins.id, " +
+          std::string(kAggregateColumns) +
+          ", agg.version - snap.version, snap.overdue FROM ins, agg, snap",
       {task.user_id,
+       FormatDay(today),
+       Time{today},
+       now,
        d.todo,
        d.in_progress,
        d.done,
@@ -158,7 +214,14 @@ Result<std::int64_t> TaskRepository::CreateOne(const model::Task& task, const Au
        Nullable(due_day)});
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return NotFound("user '" + task.user_id + "' not found");
-  return rows->front().Int(0);
+  const Row& row = rows->front();
+  CreatedTask created{row.Int(0), std::nullopt};
+  if (row.Int(1 + kAggregateColumnCount) == 1) {
+    const bool overdue = IsOpenWithDueDate(task) && *task.due_at < now;
+    created.after = UserState{ToAggregates(row, 1),
+                              row.Int(2 + kAggregateColumnCount) + (overdue ? 1 : 0), now};
+  }
+  return created;
 }
 
 Result<model::Task> TaskRepository::Find(const std::string& user_id, std::int64_t id) {
@@ -209,28 +272,6 @@ Result<std::vector<model::Task>> TaskRepository::List(const TaskFilter& filter) 
   return tasks;
 }
 
-namespace {
-constexpr std::string_view kAggregateColumns =
-    "todo, in_progress, done, cancelled, low, medium, high, urgent, weight_total, "
-    "weight_done_x2";
-constexpr int kAggregateColumnCount = 10;
-
-model::UserAggregates ToAggregates(const Row& row) {
-  model::UserAggregates a;
-  a.todo = row.Int(0);
-  a.in_progress = row.Int(1);
-  a.done = row.Int(2);
-  a.cancelled = row.Int(3);
-  a.low = row.Int(4);
-  a.medium = row.Int(5);
-  a.high = row.Int(6);
-  a.urgent = row.Int(7);
-  a.weight_total = row.Int(8);
-  a.weight_done_x2 = row.Int(9);
-  return a;
-}
-}  // namespace
-
 Result<bool> TaskRepository::LockUser(const std::string& user_id) {
   // A no-op UPDATE: it takes the row lock on PostgreSQL; SQLite already runs
   // one writer at a time.
@@ -249,19 +290,14 @@ Result<model::UserAggregates> TaskRepository::LoadAggregates(const std::string& 
   return ToAggregates(rows->front());
 }
 
-Result<std::pair<model::UserAggregates, std::int64_t>> TaskRepository::LoadAggregatesAndOverdue(
-    const std::string& user_id, Time now) {
+Result<UserState> TaskRepository::LoadAggregatesAndOverdue(const std::string& user_id, Time now) {
   const Day today = DayOf(now);
-  auto rows = tx_.Query(
-      "SELECT " + std::string(kAggregateColumns) +
-          ", CAST(COALESCE((SELECT SUM(n) FROM open_due_days WHERE user_id = $1 "
-          "AND due_day < $2), 0) + (SELECT COUNT(*) FROM tasks WHERE user_id = $1 "
-          "AND deleted = FALSE AND status IN ('todo', 'in_progress') AND due_at IS NOT NULL "
-          "AND due_at >= $3 AND due_at < $4) AS BIGINT) FROM user_aggregates WHERE user_id = $1",
-      {user_id, FormatDay(today), Time{today}, now});
+  auto rows = tx_.Query("SELECT " + std::string(kAggregateColumns) + ", " +
+                            std::string(kOverdueSql) + " FROM user_aggregates WHERE user_id = $1",
+                        {user_id, FormatDay(today), Time{today}, now});
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return NotFound("user '" + user_id + "' not found");
-  return std::pair{ToAggregates(rows->front()), rows->front().Int(kAggregateColumnCount)};
+  return UserState{ToAggregates(rows->front()), rows->front().Int(kAggregateColumnCount), now};
 }
 
 Result<void> TaskRepository::AddToAggregates(const std::string& user_id,

@@ -19,6 +19,23 @@
 
 namespace analytics::storage {
 
+// What the overview is computed from: a user's aggregates and the number of
+// open tasks due before `as_of`.
+struct UserState {
+  model::UserAggregates aggregates;
+  std::int64_t overdue = 0;
+  Time as_of;
+};
+
+// CreateOne's answer.
+struct CreatedTask {
+  std::int64_t id = 0;
+  // The user's state with the new task counted, as the statement left it;
+  // nullopt when another write of the user committed between the statement's
+  // snapshot and its lock, so that the snapshot's overdue count misses it.
+  std::optional<UserState> after;
+};
+
 struct TaskFilter {
   std::string user_id;
   std::optional<model::TaskStatus> status;
@@ -53,9 +70,10 @@ class TaskRepository {
   // task's Contribution to the user's aggregates, which locks the user, then
   // inserts the task, appends `audit` (its CREATE row, written with the task
   // at id 0: the stored row names the new id) and counts the task in
-  // open_due_days. Returns the new id. Errors: kNotFound (no such user).
+  // open_due_days. Returns the new id and the user's state after the create
+  // as of `now`. Errors: kNotFound (no such user).
   // REQUIRES: CreatesInOneStatement(dialect), `audit.after` is model::ToJson of the task.
-  Result<std::int64_t> CreateOne(const model::Task& task, const AuditEntry& audit);
+  Result<CreatedTask> CreateOne(const model::Task& task, const AuditEntry& audit, Time now);
   // Errors: kNotFound (also when the task belongs to another user).
   Result<model::Task> Find(const std::string& user_id, std::int64_t id);
   // Writes every mutable column of `task` (matched by id and user_id).
@@ -71,19 +89,21 @@ class TaskRepository {
   Result<model::UserAggregates> LoadAggregates(const std::string& user_id);
   // LoadAggregates and CountOverdue in one statement (for Database::ReadStatement).
   // Errors: kNotFound (no such user).
-  Result<std::pair<model::UserAggregates, std::int64_t>> LoadAggregatesAndOverdue(
-      const std::string& user_id, Time now);
+  Result<UserState> LoadAggregatesAndOverdue(const std::string& user_id, Time now);
   // Adds `delta` to the user's aggregates. Errors: kNotFound (no such user).
   Result<void> AddToAggregates(const std::string& user_id, const model::UserAggregates& delta);
   // Adds `delta` to the user's open_due_days rows (in day order); a row whose
-  // count reaches 0 is removed.
+  // count reaches 0 is removed. The part of `delta` before the user's
+  // overdue_day goes to overdue_before too. Errors: kNotFound (no such user).
+  // REQUIRES: the user is locked in this transaction (LockUser, AddToAggregates).
   Result<void> AddToOpenDueDays(const std::string& user_id, const OpenDueDays& delta);
   // Keeps user_aggregates and open_due_days exact after one write of a task:
   // `before` is the task as stored before (nullopt for a new task), `after` as now stored.
   Result<void> RecordChange(const std::optional<model::Task>& before, const model::Task& after);
   // Non-deleted todo/in_progress tasks with due_at < now (SPEC §3 overdue), in
-  // one statement: open_due_days before today (UTC) plus the open tasks due
-  // between the start of today and now (a short range of idx_tasks_open_due).
+  // one statement: overdue_before and the few open_due_days rows between
+  // overdue_day and today (UTC), plus the open tasks due between the start of
+  // today and now (a short range of idx_tasks_open_due). Errors: kNotFound.
   Result<std::int64_t> CountOverdue(const std::string& user_id, Time now);
   // The aggregates recomputed from the tasks themselves: the slow, checkable truth.
   Result<model::UserAggregates> ComputeAggregatesFromTasks(const std::string& user_id);

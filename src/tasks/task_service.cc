@@ -72,8 +72,18 @@ Result<void> ValidateTitle(const std::string& title, const std::string& field) {
   return Ok();
 }
 
-TaskService::TaskService(storage::Database& db, cache::Cache& cache, const Clock& clock)
-    : db_(db), cache_(cache), clock_(clock) {}
+TaskService::TaskService(storage::Database& db, cache::Cache& cache, const Clock& clock,
+                         stats::StatsService* write_through)
+    : db_(db), cache_(cache), clock_(clock), write_through_(write_through) {}
+
+void TaskService::Committed(const std::string& user_id, const std::optional<cache::Ticket>& ticket,
+                            const std::optional<storage::UserState>& after) {
+  if (write_through_ != nullptr) {
+    write_through_->AfterWrite(user_id, ticket, after);
+  } else {
+    cache_.InvalidateUser(user_id);
+  }
+}
 
 Result<Task> TaskService::Build(const model::Caller& caller, const std::string& user_id,
                                 const NewTask& in, const std::string& prefix) const {
@@ -141,17 +151,23 @@ Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
   }
   Time now = clock_.Now();
   if (tasks.size() == 1 && storage::TaskRepository::CreatesInOneStatement(db_.dialect())) {
-    // The common single create: one statement, one round trip.
+    // The common single create: one statement, one round trip, which also
+    // reads the user's new state for the write-through (under a ticket taken
+    // before it).
     Task& task = tasks.front();
+    std::optional<cache::Ticket> ticket;
+    if (write_through_ != nullptr) ticket = write_through_->BeforeWrite(user_id);
+    std::optional<storage::UserState> after;
     auto done = db_.WriteStatement([&](storage::Transaction& tx) -> Result<void> {
-      auto id = storage::TaskRepository(tx, db_.dialect())
-                    .CreateOne(task, Audit(ctx, now, "CREATE", std::nullopt, task));
-      if (!id.ok()) return id.error();
-      task.id = *id;
+      auto created = storage::TaskRepository(tx, db_.dialect())
+                         .CreateOne(task, Audit(ctx, now, "CREATE", std::nullopt, task), now);
+      if (!created.ok()) return created.error();
+      task.id = created->id;
+      after = std::move(created->after);
       return Ok();
     });
     if (!done.ok()) return done.error();
-    cache_.InvalidateUser(user_id);
+    Committed(user_id, ticket, after);
     return tasks;
   }
   // A fixed number of statements per batch where the backend takes array
@@ -179,7 +195,7 @@ Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
     return repo.AddToOpenDueDays(user_id, due);
   });
   if (!done.ok()) return done.error();
-  cache_.InvalidateUser(user_id);
+  Committed(user_id, std::nullopt, std::nullopt);
   return tasks;
 }
 
@@ -214,7 +230,7 @@ Result<Task> TaskService::Modify(const WriteContext& ctx, const std::string& use
     return storage::AuditRepository(tx).Append(Audit(ctx, now, action, *before, after));
   });
   if (!done.ok()) return done.error();
-  cache_.InvalidateUser(user_id);
+  Committed(user_id, std::nullopt, std::nullopt);
   return after;
 }
 

@@ -1,6 +1,7 @@
 // Task writes and reads (SPEC §2, §4): every write changes the task, the
 // user's running aggregates and audit_log in one transaction, then
-// invalidates the user's cache keys.
+// invalidates the user's cache keys, or with a StatsService, refreshes them
+// (write-through of the overview).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "cache/cache.h"
 #include "model/caller.h"
 #include "model/task.h"
+#include "stats/stats_service.h"
 #include "storage/database.h"
 #include "storage/task_repository.h"
 
@@ -50,7 +52,11 @@ inline constexpr int kExportPageSize = 2000;
 // Thread-safe.
 class TaskService {
  public:
-  TaskService(storage::Database& db, cache::Cache& cache, const Clock& clock);
+  // With `write_through`, a committed write ends in its AfterWrite (a single
+  // create on PostgreSQL hands it the user's state from the create's own
+  // statement); without, in Cache::InvalidateUser.
+  TaskService(storage::Database& db, cache::Cache& cache, const Clock& clock,
+              stats::StatsService* write_through = nullptr);
 
   // Errors: kInvalidArgument (naming the field), kPermissionDenied (created_at
   // or completed_at without the admin token), kNotFound (no such user), kUnavailable.
@@ -74,6 +80,9 @@ class TaskService {
   Result<std::vector<model::Task>> List(const storage::TaskFilter& filter);
 
  private:
+  // After a write of `user_id` committed (see the constructor).
+  void Committed(const std::string& user_id, const std::optional<cache::Ticket>& ticket,
+                 const std::optional<storage::UserState>& after);
   // Checks `input` (as caller) and returns the task it describes.
   Result<model::Task> Build(const model::Caller& caller, const std::string& user_id,
                             const NewTask& input, const std::string& field_prefix) const;
@@ -85,6 +94,7 @@ class TaskService {
   storage::Database& db_;
   cache::Cache& cache_;
   const Clock& clock_;
+  stats::StatsService* const write_through_;
 };
 
 // Checks a title: 1–500 bytes of valid UTF-8, not only white space, no control characters.

@@ -3,9 +3,14 @@
 // times) before the services do.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "model/task_json.h"
 #include "postgres_fixture.h"
 #include "storage/audit_repository.h"
 #include "storage/daily_repository.h"
@@ -67,6 +72,112 @@ class PostgresRepositoriesTest : public test::PostgresTest {
 
   PostgresDatabase* db_ = nullptr;
 };
+
+// CreateOne's audit row, as TaskService writes it.
+AuditEntry CreateAudit(const model::Task& task) {
+  AuditEntry entry;
+  entry.timestamp = task.created_at;
+  entry.actor = "admin";
+  entry.user_id = task.user_id;
+  entry.action = "CREATE";
+  entry.entity = "task";
+  entry.after = model::ToJson(task);
+  entry.request_id = "r";
+  return entry;
+}
+
+// CreateOne reads the user's state from its statement's snapshot, taken
+// before it waits for the user's lock. Alone it gives the state a fresh read
+// gives, its own overdue task counted; when another write commits while it
+// waits, the snapshot misses that write's overdue change, so it gives none.
+TEST_F(PostgresRepositoriesTest, CreateOneGivesTheUsersStateOnlyWhenNoWriteCameBetween) {
+  InTx([&](Transaction& tx) {
+    return UserRepository(tx).Create(model::User{"u1", At("2024-01-01T00:00:00Z")}, "h1");
+  });
+  const Time now = At("2024-03-10T12:00:00Z");
+  auto due = [&](const char* title, const char* due_at) {
+    model::Task t = NewTask("u1", title, model::TaskStatus::kTodo, model::Priority::kHigh,
+                            "2024-03-01T00:00:00Z");
+    t.due_at = At(due_at);
+    return t;
+  };
+  auto create = [&](const model::Task& task) {
+    std::optional<CreatedTask> created;
+    Result<void> done = db_->WriteStatement([&](Transaction& tx) -> Result<void> {
+      auto c = TaskRepository(tx, db_->dialect()).CreateOne(task, CreateAudit(task), now);
+      if (!c.ok()) return c.error();
+      created = std::move(*c);
+      return Ok();
+    });
+    EXPECT_TRUE(done.ok()) << done.error().message;
+    return created;
+  };
+  auto fresh = [&] {
+    UserState state;
+    InRead([&](Transaction& tx) -> Result<void> {
+      auto loaded = TaskRepository(tx).LoadAggregatesAndOverdue("u1", now);
+      if (!loaded.ok()) return loaded.error();
+      state = *loaded;
+      return Ok();
+    });
+    return state;
+  };
+
+  std::optional<CreatedTask> alone = create(due("overdue", "2024-03-05T00:00:00Z"));
+  ASSERT_TRUE(alone && alone->after);
+  std::optional<CreatedTask> later = create(due("due today, later", "2024-03-10T18:00:00Z"));
+  ASSERT_TRUE(later && later->after);
+  const UserState state = fresh();
+  EXPECT_EQ(later->after->overdue, 1);
+  EXPECT_EQ(state.overdue, 1);
+  EXPECT_EQ(later->after->aggregates.todo, 2);
+  EXPECT_EQ(state.aggregates.todo, 2);
+  EXPECT_EQ(later->after->aggregates.high, 2);
+  EXPECT_EQ(later->after->aggregates.weight_total, state.aggregates.weight_total);
+  EXPECT_EQ(later->after->as_of, now);
+
+  // Another write holds the user's lock while a create starts.
+  std::promise<void> holding, release;
+  std::shared_future<void> released = release.get_future().share();
+  std::thread holder([&] {
+    Result<void> done = db_->InTransaction([&](Transaction& tx) -> Result<void> {
+      TaskRepository repo(tx);
+      auto locked = repo.LockUser("u1");
+      if (!locked.ok()) return locked.error();
+      auto made = repo.Insert(due("other writer", "2024-03-06T00:00:00Z"));
+      if (!made.ok()) return made.error();
+      ANALYTICS_RETURN_IF_ERROR(repo.RecordChange(std::nullopt, *made));
+      holding.set_value();
+      released.wait();
+      return Ok();
+    });
+    EXPECT_TRUE(done.ok()) << done.error().message;
+  });
+  holding.get_future().wait();
+  std::optional<CreatedTask> raced;
+  std::thread creator([&] { raced = create(due("raced", "2024-03-07T00:00:00Z")); });
+  // Until the create waits for the lock (at most ten seconds).
+  std::int64_t waiting = 0;
+  for (int i = 0; i < 1000 && waiting == 0; ++i) {
+    InRead([&](Transaction& tx) -> Result<void> {
+      auto rows = tx.Query(
+          "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+          "query LIKE 'WITH agg AS (UPDATE user_aggregates%'");
+      if (!rows.ok()) return rows.error();
+      waiting = rows->front().Int(0);
+      return Ok();
+    });
+    if (waiting == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  release.set_value();
+  holder.join();
+  creator.join();
+  EXPECT_EQ(waiting, 1);
+  ASSERT_TRUE(raced.has_value());
+  EXPECT_FALSE(raced->after.has_value());
+  EXPECT_EQ(fresh().overdue, 3);
+  EXPECT_EQ(fresh().aggregates.todo, 4);
+}
 
 TEST_F(PostgresRepositoriesTest, UsersCreateFindListRotateAndConflict) {
   const model::User alice{"alice", At("2024-01-01T08:00:00.5Z")};

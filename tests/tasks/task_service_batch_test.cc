@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "cache/keys.h"
 #include "cache/open_cache.h"
 #include "model/task_json.h"
+#include "stats/stats_service.h"
 #include "storage/audit_repository.h"
 #include "storage/open_database.h"
 #include "storage/task_repository.h"
@@ -110,6 +112,8 @@ class TaskServiceBatchTest : public ::testing::TestWithParam<test::Backend> {
     std::vector<storage::AuditEntry> audit;
     bool aggregates_exact = false;
     bool open_due_days_exact = false;
+    // user_aggregates.overdue_before is the sum of the buckets before overdue_day.
+    bool overdue_before_exact = false;
   };
   Stored Load() {
     Stored s;
@@ -136,6 +140,12 @@ class TaskServiceBatchTest : public ::testing::TestWithParam<test::Backend> {
       auto recomputed = repo.ComputeOpenDueDaysFromTasks("u");
       if (!stored.ok() || !recomputed.ok()) return Internal("open_due_days");
       s.open_due_days_exact = *stored == *recomputed;
+      auto base = tx.Query(
+          "SELECT overdue_before, COALESCE((SELECT SUM(n) FROM open_due_days d WHERE d.user_id = "
+          "a.user_id AND d.due_day < a.overdue_day), 0) FROM user_aggregates a WHERE user_id = "
+          "'u'");
+      if (!base.ok()) return base.error();
+      s.overdue_before_exact = base->front().Int(0) == base->front().Int(1);
       return Ok();
     });
     EXPECT_TRUE(done.ok()) << done.error().message;
@@ -197,6 +207,7 @@ TEST_P(TaskServiceBatchTest, NastyTitlesRoundTripExactlyWithIdsInInputOrder) {
   }
   EXPECT_TRUE(stored.aggregates_exact);
   EXPECT_TRUE(stored.open_due_days_exact);
+  EXPECT_TRUE(stored.overdue_before_exact);
 }
 
 TEST_P(TaskServiceBatchTest, IdsKeepIncreasingAcrossSingleCreatesAndBatches) {
@@ -216,6 +227,7 @@ TEST_P(TaskServiceBatchTest, IdsKeepIncreasingAcrossSingleCreatesAndBatches) {
   for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(stored.tasks[i].id, ids[i]);
   EXPECT_TRUE(stored.aggregates_exact);
   EXPECT_TRUE(stored.open_due_days_exact);
+  EXPECT_TRUE(stored.overdue_before_exact);
 }
 
 TEST_P(TaskServiceBatchTest, ATitleOverTheLimitIsRejectedNamingItsIndex) {
@@ -265,6 +277,7 @@ TEST_P(TaskServiceBatchTest, AFailurePartWayLeavesNothingBehind) {
     EXPECT_EQ(Count("SELECT COUNT(*) FROM open_due_days"), bucket_rows);
     EXPECT_TRUE(after.aggregates_exact);
     EXPECT_TRUE(after.open_due_days_exact);
+    EXPECT_TRUE(after.overdue_before_exact);
     Exec(postgres ? std::string("ALTER TABLE ") + table + " DROP CONSTRAINT no_boom"
                   : std::string("DROP TRIGGER no_boom"));
   }
@@ -299,6 +312,43 @@ TEST_P(TaskServiceBatchTest, SingleCreatesStoreTheTaskItsAuditRowAndDerivedRowsE
   }
   EXPECT_TRUE(stored.aggregates_exact);
   EXPECT_TRUE(stored.open_due_days_exact);
+  EXPECT_TRUE(stored.overdue_before_exact);
+}
+
+// With a StatsService, every write leaves the user's overview cached, and
+// exactly as a fresh computation gives it: a single create computes it in its
+// own statement (PostgreSQL), counting its own task as overdue when due.
+TEST_P(TaskServiceBatchTest, EveryWriteCachesTheOverviewAFreshComputationGives) {
+  stats::StatsService stats(*db_, *cache_, clock_, cache_options_);
+  TaskService service(*db_, *cache_, clock_, &stats);
+  auto expect_fresh = [&](const std::string& after) {
+    SCOPED_TRACE(after);
+    auto computed = stats.ComputeOverview("u");
+    ASSERT_TRUE(computed.ok()) << computed.error().message;
+    EXPECT_EQ(cache_->Get(cache::OverviewKey("u")), stats::OverviewJson(*computed));
+  };
+  std::vector<Task> created;
+  for (const NewTask& input : MixedBatch(NastyTitles(), clock_.Now())) {
+    auto one = service.Create(Admin(), "u", input);
+    ASSERT_TRUE(one.ok()) << one.error().message;
+    created.push_back(*one);
+    expect_fresh("create of " + one->title);
+  }
+  auto overview = stats.ComputeOverview("u");
+  ASSERT_TRUE(overview.ok());
+  EXPECT_GT(overview->task_totals.overdue, 0);
+
+  ASSERT_TRUE(service.CreateBatch(Admin(), "u", MixedBatch({"a", "b", "c"}, clock_.Now())).ok());
+  expect_fresh("batch");
+  TaskPatch done;
+  done.status = model::TaskStatus::kDone;
+  ASSERT_TRUE(service.Update(Admin(), "u", created[1].id, done).ok());
+  expect_fresh("update");
+  ASSERT_TRUE(service.Delete(Admin(), "u", created[2].id).ok());
+  expect_fresh("delete");
+  ASSERT_TRUE(service.Restore(Admin(), "u", created[2].id).ok());
+  expect_fresh("restore");
+  EXPECT_TRUE(Load().overdue_before_exact);
 }
 
 TEST_P(TaskServiceBatchTest, ASingleCreateThatFailsLeavesNothingBehind) {
@@ -322,6 +372,7 @@ TEST_P(TaskServiceBatchTest, ASingleCreateThatFailsLeavesNothingBehind) {
   EXPECT_EQ(after.audit.size(), before.audit.size());
   EXPECT_TRUE(after.aggregates_exact);
   EXPECT_TRUE(after.open_due_days_exact);
+  EXPECT_TRUE(after.overdue_before_exact);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM open_due_days"),
             static_cast<std::int64_t>(before.tasks.front().due_at.has_value()));
 }

@@ -234,6 +234,21 @@ CREATE TABLE IF NOT EXISTS token_revocations (
 );
 INSERT INTO token_revocations (id, n) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
 )sql"},
+      {5, "overdue_before", R"sql(
+SELECT pg_advisory_xact_lock(7340240001);
+
+-- overdue_before counts the user's open tasks due before overdue_day (UTC),
+-- kept exact by every task write, so that overdue sums only the buckets
+-- between overdue_day and today instead of every bucket before today.
+ALTER TABLE user_aggregates ADD COLUMN IF NOT EXISTS overdue_day DATE NOT NULL
+  DEFAULT DATE '1970-01-01';
+ALTER TABLE user_aggregates ADD COLUMN IF NOT EXISTS overdue_before BIGINT NOT NULL DEFAULT 0;
+-- Task writes wait until this commits, as for the backfill of migration 3.
+LOCK TABLE open_due_days IN SHARE MODE;
+UPDATE user_aggregates a SET overdue_day = CAST(now() AT TIME ZONE 'UTC' AS DATE),
+  overdue_before = COALESCE((SELECT SUM(n) FROM open_due_days d WHERE d.user_id = a.user_id
+    AND d.due_day < CAST(now() AT TIME ZONE 'UTC' AS DATE)), 0);
+)sql"},
   };
   return kMigrations;
 }

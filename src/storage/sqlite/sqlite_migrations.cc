@@ -185,6 +185,16 @@ CREATE TABLE IF NOT EXISTS token_revocations (
 );
 INSERT INTO token_revocations (id, n) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
 )sql"},
+      {5, "overdue_before", R"sql(
+-- overdue_before counts the user's open tasks due before overdue_day (UTC),
+-- kept exact by every task write, so that overdue sums only the buckets
+-- between overdue_day and today instead of every bucket before today.
+ALTER TABLE user_aggregates ADD COLUMN overdue_day TEXT NOT NULL DEFAULT '1970-01-01';
+ALTER TABLE user_aggregates ADD COLUMN overdue_before INTEGER NOT NULL DEFAULT 0;
+UPDATE user_aggregates SET overdue_day = date('now'),
+  overdue_before = COALESCE((SELECT SUM(n) FROM open_due_days d
+    WHERE d.user_id = user_aggregates.user_id AND d.due_day < date('now')), 0);
+)sql"},
   };
   return kMigrations;
 }
