@@ -1,6 +1,7 @@
 // The only file that includes Boost.Beast/Asio. One Session per connection
-// runs on its own strand; handlers and stream sources run on the worker pool
-// and hand their result back to the strand with asio::post.
+// runs on one I/O thread (each thread runs an io_context of its own);
+// handlers and stream sources run on the worker pool and hand their result
+// back to the connection's thread with asio::post.
 #include "http/server.h"
 
 #include <algorithm>
@@ -131,9 +132,10 @@ Result<bool> CallSource(const ChunkSource& source, std::string& out) {
   }
 }
 
-// One connection. Every member is touched only on the connection's strand,
-// except while a worker runs the handler or the stream source: then the strand
-// starts no I/O for this exchange, and asio::post orders the hand-offs.
+// One connection. Every member is touched only on the connection's I/O
+// thread, except while a worker runs the handler or the stream source: then
+// that thread starts no I/O for this exchange, and asio::post orders the
+// hand-offs.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const Context& context)
@@ -149,7 +151,7 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadIdle(); });
   }
 
-  // Thread-safe: closes the connection on its strand.
+  // Thread-safe: closes the connection on its I/O thread.
   void Close() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] { self->CloseNow(); });
   }
@@ -300,8 +302,8 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::post(*context_.workers, [self = shared_from_this()] { self->RunHandler(); });
   }
 
-  // Runs on the strand. True when the fast path took the request; its answer
-  // comes back to the strand, where "no answer" goes on to the workers.
+  // Runs on the I/O thread. True when the fast path took the request; its
+  // answer comes back to that thread, where "no answer" goes on to the workers.
   bool TryFastPath() {
     std::shared_ptr<FastAnswers> answers = context_.fast_answers;
     const Session* key = this;
@@ -615,10 +617,19 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int io_threads) {
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (int i = 0; i < std::max(1, io_threads); ++i) {
+    contexts.push_back(std::make_unique<asio::io_context>(1));
+  }
+  return contexts;
+}
+
 class Server::State {
  public:
   State(ServerOptions options, Handler handler, CompletionObserver observer, FastPath fast_path)
-      : workers_(static_cast<std::size_t>(std::max(1, options.workers))) {
+      : iocs_(MakeContexts(options.io_threads)),
+        workers_(static_cast<std::size_t>(std::max(1, options.workers))) {
     context_.write_timeout = std::max(options.limits.idle_timeout, options.limits.request_timeout);
     context_.options = std::move(options);
     context_.handler = std::move(handler);
@@ -631,7 +642,7 @@ class Server::State {
     const std::string address = context_.options.host + ":" + std::to_string(context_.options.port);
     if (started_ || IsStopping()) return Unavailable("server on " + address + " already started");
     beast::error_code ec;
-    tcp::resolver resolver(ioc_);
+    tcp::resolver resolver(*iocs_.front());
     const auto endpoints =
         resolver.resolve(context_.options.host, std::to_string(context_.options.port),
                          tcp::resolver::passive | tcp::resolver::numeric_service, ec);
@@ -652,11 +663,12 @@ class Server::State {
     started_ = true;
 
     Accept();
-    const int io_threads = std::max(1, context_.options.io_threads);
-    running_io_threads_ = io_threads;
-    for (int i = 0; i < io_threads; ++i) {
-      io_threads_.emplace_back([this] {
-        ioc_.run();
+    running_io_threads_ = static_cast<int>(iocs_.size());
+    for (const auto& ioc : iocs_) {
+      // Until Stop: a context whose connections all closed keeps running.
+      idle_guards_.push_back(asio::make_work_guard(*ioc));
+      io_threads_.emplace_back([this, ioc = ioc.get()] {
+        ioc->run();
         std::lock_guard lock(mu_);
         --running_io_threads_;
         io_done_.notify_all();
@@ -701,13 +713,14 @@ class Server::State {
     workers_.stop();
     workers_.join();
 
-    // With the acceptor and every socket closed the io_context runs out of
+    // With the acceptor and every socket closed each io_context runs out of
     // work; the deadline only guards against a bug leaving an operation behind.
+    idle_guards_.clear();
     {
       std::unique_lock lock(mu_);
       io_done_.wait_for(lock, kStopDrainTimeout, [this] { return running_io_threads_ == 0; });
     }
-    ioc_.stop();
+    for (const auto& ioc : iocs_) ioc->stop();
     for (std::thread& thread : io_threads_) thread.join();
     io_threads_.clear();
     waiting.clear();
@@ -715,26 +728,28 @@ class Server::State {
 
  private:
   void Accept() {
-    acceptor_.async_accept(
-        asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
-          if (ec == asio::error::operation_aborted) return;
-          if (ec) {  // e.g. out of file descriptors: back off instead of spinning
-            accept_retry_.expires_after(kAcceptRetryDelay);
-            accept_retry_.async_wait([this](beast::error_code wait_ec) {
-              if (!wait_ec && !IsStopping()) Accept();
-            });
-            return;
-          }
-          {
-            std::lock_guard lock(mu_);
-            if (stopping_) return;  // the socket closes as it goes out of scope
-            std::erase_if(sessions_, [](const std::weak_ptr<Session>& s) { return s.expired(); });
-            auto session = std::make_shared<Session>(std::move(socket), context_);
-            sessions_.push_back(session);
-            session->Start();
-          }
-          Accept();
+    // Connections go round the I/O threads' contexts; each runs on its
+    // context's one thread, so it needs no strand.
+    asio::io_context& ioc = *iocs_[next_ioc_++ % iocs_.size()];
+    acceptor_.async_accept(ioc.get_executor(), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (ec) {  // e.g. out of file descriptors: back off instead of spinning
+        accept_retry_.expires_after(kAcceptRetryDelay);
+        accept_retry_.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && !IsStopping()) Accept();
         });
+        return;
+      }
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;  // the socket closes as it goes out of scope
+        std::erase_if(sessions_, [](const std::weak_ptr<Session>& s) { return s.expired(); });
+        auto session = std::make_shared<Session>(std::move(socket), context_);
+        sessions_.push_back(session);
+        session->Start();
+      }
+      Accept();
+    });
   }
 
   bool IsStopping() {
@@ -752,8 +767,13 @@ class Server::State {
   int running_io_threads_ = 0;                    // guarded by mu_
   bool started_ = false;
   std::atomic<int> port_{0};
-  asio::io_context ioc_;
-  tcp::acceptor acceptor_{asio::make_strand(ioc_)};
+  // One per I/O thread, each run by that thread alone (concurrency hint 1):
+  // a connection's reads, writes and fast-path answers never leave its
+  // thread, and no thread wakes another to take its work.
+  std::vector<std::unique_ptr<asio::io_context>> iocs_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle_guards_;
+  std::size_t next_ioc_ = 0;  // touched only by the accept chain
+  tcp::acceptor acceptor_{*iocs_.front()};
   asio::steady_timer accept_retry_{acceptor_.get_executor()};
   asio::thread_pool workers_;
   std::vector<std::thread> io_threads_;

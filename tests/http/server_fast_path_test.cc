@@ -11,9 +11,11 @@
 #include <cstdlib>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -549,6 +551,45 @@ TEST(ServerFastPath, ManyConcurrentConnectionsGetTheirOwnAnswers) {
   for (const std::string& w : wrong) ADD_FAILURE() << w;
   EXPECT_EQ(server.WaitForExchanges(kThreads * kRequests).size(),
             static_cast<std::size_t>(kThreads * kRequests));
+}
+
+// Each I/O thread runs its own event loop, and connections are dealt out to
+// them in turn: every thread serves some, and a connection stays on one.
+TEST(ServerFastPath, ConnectionsAreSpreadOverTheIoThreadsAndStayOnOne) {
+  ServerOptions options = TestOptions();
+  options.io_threads = 3;
+  std::mutex mu;
+  std::map<std::string, std::set<std::thread::id>> threads_by_connection;
+  FastServer server(
+      SlowEcho,
+      [&](Request& request, FastAnswer answer) {
+        {
+          std::lock_guard lock(mu);
+          threads_by_connection[std::string(request.Header("x-connection"))].insert(
+              std::this_thread::get_id());
+        }
+        answer(TextResponse("fast"));
+        return true;
+      },
+      options);
+
+  std::vector<std::unique_ptr<Connection>> connections;
+  for (int c = 0; c < 6; ++c) connections.push_back(std::make_unique<Connection>(server.port()));
+  for (int round = 0; round < 5; ++round) {
+    for (int c = 0; c < 6; ++c) {
+      HttpResult result = connections[c]->Get("/r", {{"X-Connection", std::to_string(c)}});
+      ASSERT_EQ(result.status, 200) << result.error;
+    }
+  }
+
+  std::lock_guard lock(mu);
+  ASSERT_EQ(threads_by_connection.size(), 6u);
+  std::set<std::thread::id> all;
+  for (const auto& [connection, threads] : threads_by_connection) {
+    EXPECT_EQ(threads.size(), 1u) << "connection " << connection;
+    all.insert(threads.begin(), threads.end());
+  }
+  EXPECT_EQ(all.size(), 3u);
 }
 
 }  // namespace
