@@ -311,7 +311,9 @@ c_rps=$(json "$cached_res" rps) c_p99=$(json "$cached_res" p99_us)
 p_rps=$(json "$peer_res" rps)
 u_p50=$(json "$uncached_res" p50_us)
 m_rps=$(json "$mixed_res" rps)
-hit_rate=$(div $((hits1 - hits0)) $((hits1 - hits0 + misses1 - misses0)))
+# In awk: the exposition writes large counters as floats (1.2e+06).
+hit_rate=$(awk -v h0="$hits0" -v h1="$hits1" -v m0="$misses0" -v m1="$misses1" 'BEGIN {
+  h = h1 - h0; n = h + m1 - m0; printf "%.3f", (n > 0 ? h / n : 0) }')
 for r in "$cached_res" "$peer_res" "$mixed_res" "$uncached_res" "$nginx_res"; do
   if [ "$(json "$r" errors)" != 0 ] || [ "$(json "$r" non2xx)" != 0 ]; then
     say "errors under load: $r"; fails=$((fails + 1))

@@ -1,6 +1,7 @@
 // TaskRepository's upkeep and reads of open_due_days: a user's open tasks
 // counted per UTC due day, so that overdue (SPEC §3) reads a few dozen
 // bucket rows and one short index range instead of every open task.
+#include <algorithm>
 #include <vector>
 
 #include "base/check.h"
@@ -18,8 +19,8 @@ void AddOpenDue(OpenDueDays& days, const model::Task& task, int sign) {
   days[DayOf(*task.due_at)] += sign;
 }
 
-Result<void> TaskRepository::AddToOpenDueDays(const std::string& user_id,
-                                              const OpenDueDays& delta) {
+Result<void> TaskRepository::AddToOpenDueDays(const std::string& user_id, const OpenDueDays& delta,
+                                              std::optional<Day> today) {
   // Ascending day order everywhere, so two writers never lock buckets in
   // opposite orders.
   std::vector<std::pair<std::string, std::int64_t>> changes;
@@ -72,16 +73,21 @@ Result<void> TaskRepository::AddToOpenDueDays(const std::string& user_id,
   for (const auto& [day, n] : delta) {
     if (day < *overdue_day) before += n;
   }
-  if (before == 0) return Ok();
+  const Day new_day = today ? std::max(*overdue_day, *today) : *overdue_day;
+  if (before == 0 && new_day == *overdue_day) return Ok();
+  // The buckets overdue_day passes, as this transaction left them: the user
+  // is locked, so no other write can change them before it commits.
   auto moved = tx_.Execute(
-      "UPDATE user_aggregates SET overdue_before = overdue_before + $2 WHERE user_id = $1",
-      {user_id, before});
+      "UPDATE user_aggregates SET overdue_before = overdue_before + $2 + "
+      "COALESCE((SELECT SUM(n) FROM open_due_days WHERE user_id = $1 AND due_day >= $3 AND "
+      "due_day < $4), 0), overdue_day = $4 WHERE user_id = $1",
+      {user_id, before, FormatDay(*overdue_day), FormatDay(new_day)});
   if (!moved.ok()) return moved.error();
   return Ok();
 }
 
 Result<void> TaskRepository::RecordChange(const std::optional<model::Task>& before,
-                                          const model::Task& after) {
+                                          const model::Task& after, std::optional<Day> today) {
   ANALYTICS_CHECK(!before || before->user_id == after.user_id) << "a task changed user";
   model::UserAggregates delta = Contribution(after);
   OpenDueDays due;
@@ -91,7 +97,7 @@ Result<void> TaskRepository::RecordChange(const std::optional<model::Task>& befo
   }
   AddOpenDue(due, after, +1);
   ANALYTICS_RETURN_IF_ERROR(AddToAggregates(after.user_id, delta));
-  return AddToOpenDueDays(after.user_id, due);
+  return AddToOpenDueDays(after.user_id, due, today);
 }
 
 Result<std::int64_t> TaskRepository::CountOverdue(const std::string& user_id, Time now) {

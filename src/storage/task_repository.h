@@ -94,12 +94,18 @@ class TaskRepository {
   Result<void> AddToAggregates(const std::string& user_id, const model::UserAggregates& delta);
   // Adds `delta` to the user's open_due_days rows (in day order); a row whose
   // count reaches 0 is removed. The part of `delta` before the user's
-  // overdue_day goes to overdue_before too. Errors: kNotFound (no such user).
-  // REQUIRES: the user is locked in this transaction (LockUser, AddToAggregates).
-  Result<void> AddToOpenDueDays(const std::string& user_id, const OpenDueDays& delta);
+  // overdue_day goes to overdue_before too; with `today`, overdue_day then
+  // moves on to it (never back), taking the buckets it passes into
+  // overdue_before. Errors: kNotFound (no such user).
+  // REQUIRES: the user is locked in this transaction (LockUser, AddToAggregates),
+  // which reads committed data statement by statement.
+  Result<void> AddToOpenDueDays(const std::string& user_id, const OpenDueDays& delta,
+                                std::optional<Day> today = std::nullopt);
   // Keeps user_aggregates and open_due_days exact after one write of a task:
   // `before` is the task as stored before (nullopt for a new task), `after` as now stored.
-  Result<void> RecordChange(const std::optional<model::Task>& before, const model::Task& after);
+  // `today` as for AddToOpenDueDays.
+  Result<void> RecordChange(const std::optional<model::Task>& before, const model::Task& after,
+                            std::optional<Day> today = std::nullopt);
   // Non-deleted todo/in_progress tasks with due_at < now (SPEC §3 overdue), in
   // one statement: overdue_before and the few open_due_days rows between
   // overdue_day and today (UTC), plus the open tasks due between the start of

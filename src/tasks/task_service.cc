@@ -192,7 +192,7 @@ Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
       entries.push_back(Audit(ctx, now, "CREATE", std::nullopt, tasks[i]));
     }
     ANALYTICS_RETURN_IF_ERROR(storage::AuditRepository(tx, db_.dialect()).AppendBatch(entries));
-    return repo.AddToOpenDueDays(user_id, due);
+    return repo.AddToOpenDueDays(user_id, due, DayOf(now));
   });
   if (!done.ok()) return done.error();
   Committed(user_id, std::nullopt, std::nullopt);
@@ -226,7 +226,7 @@ Result<Task> TaskService::Modify(const WriteContext& ctx, const std::string& use
     ANALYTICS_RETURN_IF_ERROR(change(after, now));
     after.updated_at = std::max(now, after.created_at);
     ANALYTICS_RETURN_IF_ERROR(repo.Update(after));
-    ANALYTICS_RETURN_IF_ERROR(repo.RecordChange(*before, after));
+    ANALYTICS_RETURN_IF_ERROR(repo.RecordChange(*before, after, DayOf(now)));
     return storage::AuditRepository(tx).Append(Audit(ctx, now, action, *before, after));
   });
   if (!done.ok()) return done.error();

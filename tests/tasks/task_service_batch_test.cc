@@ -5,6 +5,7 @@
 // stay exact, and a failure part-way leaves nothing behind.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -349,6 +350,64 @@ TEST_P(TaskServiceBatchTest, EveryWriteCachesTheOverviewAFreshComputationGives) 
   ASSERT_TRUE(service.Restore(Admin(), "u", created[2].id).ok());
   expect_fresh("restore");
   EXPECT_TRUE(Load().overdue_before_exact);
+}
+
+// overdue_day moves on with the writes that lock the user, taking the
+// buckets it passes into overdue_before; the overdue count stays the
+// brute-force count all along.
+TEST_P(TaskServiceBatchTest, WritesMoveOverdueDayOnTakingThePassedBucketsAlong) {
+  Exec("UPDATE user_aggregates SET overdue_day = '2025-06-01' WHERE user_id = 'u'");
+  auto overdue_day = [&] {
+    std::string day;
+    auto done = db_->Read([&](storage::Transaction& tx) -> Result<void> {
+      auto rows = tx.Query("SELECT overdue_day FROM user_aggregates WHERE user_id = 'u'");
+      if (!rows.ok()) return rows.error();
+      day = rows->front().Text(0);
+      return Ok();
+    });
+    EXPECT_TRUE(done.ok());
+    return day;
+  };
+  auto expect_overdue_exact = [&](const std::string& after) {
+    SCOPED_TRACE(after);
+    std::int64_t counted = -1, brute = -2;
+    auto done = db_->Read([&](storage::Transaction& tx) -> Result<void> {
+      auto state = storage::TaskRepository(tx).LoadAggregatesAndOverdue("u", clock_.Now());
+      if (!state.ok()) return state.error();
+      counted = state->overdue;
+      auto rows = tx.Query(
+          "SELECT COUNT(*) FROM tasks WHERE user_id = 'u' AND deleted = FALSE AND status IN "
+          "('todo', 'in_progress') AND due_at IS NOT NULL AND due_at < $1",
+          {clock_.Now()});
+      if (!rows.ok()) return rows.error();
+      brute = rows->front().Int(0);
+      return Ok();
+    });
+    ASSERT_TRUE(done.ok()) << done.error().message;
+    EXPECT_EQ(counted, brute);
+    EXPECT_GT(brute, 0);
+    EXPECT_TRUE(Load().overdue_before_exact);
+  };
+
+  auto batch = service_->CreateBatch(Admin(), "u", MixedBatch(NastyTitles(), clock_.Now()));
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+  EXPECT_EQ(overdue_day(), "2025-06-15");
+  expect_overdue_exact("the batch");
+
+  clock_.Advance(std::chrono::hours(72));
+  NewTask late;
+  late.title = "due yesterday";
+  late.due_at = clock_.Now() - std::chrono::hours(24);
+  ASSERT_TRUE(service_->Create(Admin(), "u", late).ok());
+  expect_overdue_exact("a single create three days on");
+  const Task open = *std::find_if(batch->begin(), batch->end(), [](const Task& t) {
+    return t.due_at && t.status == model::TaskStatus::kTodo;
+  });
+  TaskPatch move;
+  move.due_at = std::optional<Time>(clock_.Now() - std::chrono::hours(30));
+  ASSERT_TRUE(service_->Update(Admin(), "u", open.id, move).ok());
+  EXPECT_EQ(overdue_day(), "2025-06-18");
+  expect_overdue_exact("an update that moved a due day");
 }
 
 TEST_P(TaskServiceBatchTest, ASingleCreateThatFailsLeavesNothingBehind) {
