@@ -156,62 +156,60 @@ Result<CreatedTask> TaskRepository::CreateOne(const model::Task& task, const Aud
   // statement's snapshot, which sees none of this statement's own changes. So
   // the overdue count is current only when no write came between snapshot and
   // lock (the version moved by exactly one), and misses the new task itself.
-  auto rows = tx_.Query(
+  // Built once: the statement is prepared once per connection.
+  static const std::string kSql =
       "WITH agg AS (UPDATE user_aggregates SET todo = todo + $5, in_progress = in_progress + $6, "
       "done = done + $7, cancelled = cancelled + $8, low = low + $9, medium = medium + $10, "
       "high = high + $11, urgent = urgent + $12, weight_total = weight_total + $13, "
       "weight_done_x2 = weight_done_x2 + $14, version = version + 1, overdue_before = "
       "overdue_before + CASE WHEN $30::date < overdue_day THEN 1 ELSE 0 END WHERE user_id = $1 "
       "RETURNING user_id, " +
-          std::string(kAggregateColumns) +
-          ", version), "
-          "snap AS (SELECT version, " +
-          std::string(kOverdueSql) +
-          " AS overdue FROM user_aggregates WHERE user_id = $1), "
-          "ins AS (INSERT INTO tasks (user_id, title, status, priority, due_at, created_at, "
-          "updated_at, completed_at, deleted, deleted_at) SELECT user_id, $15::text, $16::text, "
-          "$17::text, $18::timestamptz, $19::timestamptz, $20::timestamptz, $21::timestamptz, "
-          "$22::boolean, $23::timestamptz FROM agg RETURNING id), "
-          "aud AS (INSERT INTO audit_log (timestamp, actor, user_id, action, entity, entity_id, "
-          "\"before\", \"after\", request_id) SELECT $24::timestamptz, $25::text, $1, $26::text, "
-          "$27::text, id::text, NULL, '{\"id\":' || id || $28::text, $29::text FROM ins), "
-          "due AS (INSERT INTO open_due_days (user_id, due_day, n) SELECT $1, $30::date, 1 FROM "
-          "ins "
-          "WHERE $30::date IS NOT NULL ON CONFLICT (user_id, due_day) "
-          "DO UPDATE SET n = open_due_days.n + 1) "
-          "SELECT ins.id, " +
-          std::string(kAggregateColumns) +
-          ", agg.version - snap.version, snap.overdue FROM ins, agg, snap",
-      {task.user_id,
-       FormatDay(today),
-       Time{today},
-       now,
-       d.todo,
-       d.in_progress,
-       d.done,
-       d.cancelled,
-       d.low,
-       d.medium,
-       d.high,
-       d.urgent,
-       d.weight_total,
-       d.weight_done_x2,
-       task.title,
-       Str(model::ToString(task.status)),
-       Str(model::ToString(task.priority)),
-       Nullable(task.due_at),
-       task.created_at,
-       task.updated_at,
-       Nullable(task.completed_at),
-       task.deleted,
-       Nullable(task.deleted_at),
-       audit.timestamp,
-       audit.actor,
-       audit.action,
-       audit.entity,
-       audit.after->substr(kHead.size()),
-       audit.request_id,
-       Nullable(due_day)});
+      std::string(kAggregateColumns) + ", version), snap AS (SELECT version, " +
+      std::string(kOverdueSql) +
+      " AS overdue FROM user_aggregates WHERE user_id = $1), "
+      "ins AS (INSERT INTO tasks (user_id, title, status, priority, due_at, created_at, "
+      "updated_at, completed_at, deleted, deleted_at) SELECT user_id, $15::text, $16::text, "
+      "$17::text, $18::timestamptz, $19::timestamptz, $20::timestamptz, $21::timestamptz, "
+      "$22::boolean, $23::timestamptz FROM agg RETURNING id), "
+      "aud AS (INSERT INTO audit_log (timestamp, actor, user_id, action, entity, entity_id, "
+      "\"before\", \"after\", request_id) SELECT $24::timestamptz, $25::text, $1, $26::text, "
+      "$27::text, id::text, NULL, '{\"id\":' || id || $28::text, $29::text FROM ins), "
+      "due AS (INSERT INTO open_due_days (user_id, due_day, n) SELECT $1, $30::date, 1 FROM ins "
+      "WHERE $30::date IS NOT NULL ON CONFLICT (user_id, due_day) "
+      "DO UPDATE SET n = open_due_days.n + 1) "
+      "SELECT ins.id, " +
+      std::string(kAggregateColumns) +
+      ", agg.version - snap.version, snap.overdue FROM ins, agg, snap";
+  auto rows = tx_.Query(kSql, {task.user_id,
+                               FormatDay(today),
+                               Time{today},
+                               now,
+                               d.todo,
+                               d.in_progress,
+                               d.done,
+                               d.cancelled,
+                               d.low,
+                               d.medium,
+                               d.high,
+                               d.urgent,
+                               d.weight_total,
+                               d.weight_done_x2,
+                               task.title,
+                               Str(model::ToString(task.status)),
+                               Str(model::ToString(task.priority)),
+                               Nullable(task.due_at),
+                               task.created_at,
+                               task.updated_at,
+                               Nullable(task.completed_at),
+                               task.deleted,
+                               Nullable(task.deleted_at),
+                               audit.timestamp,
+                               audit.actor,
+                               audit.action,
+                               audit.entity,
+                               audit.after->substr(kHead.size()),
+                               audit.request_id,
+                               Nullable(due_day)});
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return NotFound("user '" + task.user_id + "' not found");
   const Row& row = rows->front();
