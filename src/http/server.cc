@@ -615,8 +615,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<StreamHead> stream_head_;
 };
 
-}  // namespace
-
+// One io_context per I/O thread, each told it is run by one thread.
 std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int io_threads) {
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   for (int i = 0; i < std::max(1, io_threads); ++i) {
@@ -624,6 +623,8 @@ std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int io_threads) {
   }
   return contexts;
 }
+
+}  // namespace
 
 class Server::State {
  public:
