@@ -250,6 +250,14 @@ PY
 curl -sf -o /dev/null -H "Authorization: Bearer $admin_token" -H "Content-Type: application/json" \
   -d '{"id":"importer"}' "http://127.0.0.1:$api_port/api/v1/users"
 batch_fail=0
+# One untimed batch and one untimed \copy first, in that order: the first
+# writes into the big tables pay one-time costs (new relation and index pages,
+# the server's statement preparation), which the reference, timed second,
+# would otherwise be spared.
+copy_one="\\copy tasks (user_id, title, status, priority, due_at, created_at, updated_at, completed_at) FROM '$dir/batch.csv' WITH (FORMAT csv)"
+curl -s -o /dev/null -H "Authorization: Bearer $admin_token" -H "Content-Type: application/json" \
+  --data-binary "@$dir/batch.json" "http://127.0.0.1:$api_port/api/v1/users/importer/tasks:batch"
+psql_q <<<"$copy_one" >/dev/null
 t0=$(now_ms)
 for _ in $(seq "$batches"); do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $admin_token" \
@@ -260,9 +268,7 @@ done
 batch_ms=$(( $(now_ms) - t0 ))
 [ $batch_fail -eq 0 ] || { say "a tasks:batch request failed"; exit 3; }
 copy_sql=""
-for _ in $(seq "$batches"); do
-  copy_sql+="\\copy tasks (user_id, title, status, priority, due_at, created_at, updated_at, completed_at) FROM '$dir/batch.csv' WITH (FORMAT csv)"$'\n'
-done
+for _ in $(seq "$batches"); do copy_sql+="$copy_one"$'\n'; done
 t0=$(now_ms); psql_q <<<"$copy_sql" >/dev/null; copy_ms=$(( $(now_ms) - t0 ))
 
 # Export of the big user's tasks as CSV against psql's \copy of the same rows.
