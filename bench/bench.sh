@@ -201,6 +201,9 @@ run_wrk "http://127.0.0.1:$api_port" "$duration" BENCH_WRITE_PERCENT=5 >"$dir/mi
 mixed_wrk=$!
 sample_rss "$api_pid" "$dir/rss_load" & sampler=$!
 read -r ryw_checks ryw_violations < <(/usr/bin/python3 "$here/ryw.py" "$api_port" $((duration - 1)))
+if [ -z "${ryw_checks:-}" ] || [ "$ryw_checks" -eq 0 ]; then
+  say "the read-your-writes checker made no check"; ryw_checks=0 ryw_violations=1
+fi
 wait $mixed_wrk
 kill $sampler; wait $sampler 2>/dev/null || true
 mixed_res=$(cat "$dir/mixed.json")
