@@ -136,10 +136,13 @@ TEST_F(PostgresRepositoriesTest, CreateOneGivesTheUsersStateOnlyWhenNoWriteCameB
   EXPECT_EQ(later->after->aggregates.weight_total, state.aggregates.weight_total);
   EXPECT_EQ(later->after->as_of, now);
 
-  // Another write holds the user's lock while a create starts.
-  std::promise<void> holding, release;
+  // Another write holds the user's lock while a create starts. The holder
+  // hands over its backend's pid, or -1 if it failed before taking the lock.
+  std::promise<std::int64_t> holding;
+  std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::thread holder([&] {
+    bool handed = false;
     Result<void> done = db_->InTransaction([&](Transaction& tx) -> Result<void> {
       TaskRepository repo(tx);
       auto locked = repo.LockUser("u1");
@@ -147,31 +150,39 @@ TEST_F(PostgresRepositoriesTest, CreateOneGivesTheUsersStateOnlyWhenNoWriteCameB
       auto made = repo.Insert(due("other writer", "2024-03-06T00:00:00Z"));
       if (!made.ok()) return made.error();
       ANALYTICS_RETURN_IF_ERROR(repo.RecordChange(std::nullopt, *made));
-      holding.set_value();
+      auto pid = tx.Query("SELECT pg_backend_pid()");
+      if (!pid.ok()) return pid.error();
+      holding.set_value(pid->front().Int(0));
+      handed = true;
       released.wait();
       return Ok();
     });
+    if (!handed) holding.set_value(-1);
     EXPECT_TRUE(done.ok()) << done.error().message;
   });
-  holding.get_future().wait();
+  const std::int64_t holder_pid = holding.get_future().get();
   std::optional<CreatedTask> raced;
-  std::thread creator([&] { raced = create(due("raced", "2024-03-07T00:00:00Z")); });
-  // Until the create waits for the lock (at most ten seconds).
+  std::thread creator;
   std::int64_t waiting = 0;
-  for (int i = 0; i < 1000 && waiting == 0; ++i) {
-    InRead([&](Transaction& tx) -> Result<void> {
-      auto rows = tx.Query(
-          "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
-          "query LIKE 'WITH agg AS (UPDATE user_aggregates%'");
-      if (!rows.ok()) return rows.error();
-      waiting = rows->front().Int(0);
-      return Ok();
-    });
-    if (waiting == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (holder_pid > 0) {
+    creator = std::thread([&] { raced = create(due("raced", "2024-03-07T00:00:00Z")); });
+    // Until the create waits for the holder (at most ten seconds).
+    for (int i = 0; i < 1000 && waiting == 0; ++i) {
+      InRead([&](Transaction& tx) -> Result<void> {
+        auto rows =
+            tx.Query("SELECT COUNT(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+                     {holder_pid});
+        if (!rows.ok()) return rows.error();
+        waiting = rows->front().Int(0);
+        return Ok();
+      });
+      if (waiting == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
   release.set_value();
   holder.join();
-  creator.join();
+  if (creator.joinable()) creator.join();
+  ASSERT_GT(holder_pid, 0);
   EXPECT_EQ(waiting, 1);
   ASSERT_TRUE(raced.has_value());
   EXPECT_FALSE(raced->after.has_value());
