@@ -127,6 +127,13 @@ Response ProblemResponse(int status, std::string_view detail, std::string_view f
 }
 
 Response ProblemResponse(const Error& error) {
+  if (error.code == ErrorCode::kInternal) {
+    // As for an exception: the cause (a database's own message, say, with the
+    // values it choked on) goes to the logs via log_note, not to the client.
+    Response response = ProblemResponse(status::kInternal, "internal error");
+    response.log_note = error.message;
+    return response;
+  }
   Response response = ProblemResponse(StatusFor(error.code), error.message, error.field);
   if (error.code == ErrorCode::kUnauthenticated) response.SetHeader("WWW-Authenticate", "Bearer");
   return response;

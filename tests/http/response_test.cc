@@ -97,6 +97,20 @@ TEST(ProblemResponse, FromErrorCarriesMessageAndField) {
   EXPECT_EQ(body["field"], "limit");
 }
 
+// An internal error's message can carry a dependency's own text (PostgreSQL's,
+// with the values it rejected): the client gets "internal error", the logs
+// get the message (log_note: the access log and error.log's request_failed).
+TEST(ProblemResponse, InternalErrorKeepsItsMessageForTheLogs) {
+  Response response =
+      ProblemResponse(Internal("postgresql: invalid input syntax for type bigint: \"x1\""));
+
+  nlohmann::json body = ParseBody(response);
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(body["detail"], "internal error");
+  EXPECT_EQ(response.body.find("bigint"), std::string::npos) << response.body;
+  EXPECT_EQ(response.log_note, "postgresql: invalid input syntax for type bigint: \"x1\"");
+}
+
 TEST(ProblemResponse, UnauthenticatedAsksForBearer) {
   Response response = ProblemResponse(Error{ErrorCode::kUnauthenticated, "missing token", ""});
 
