@@ -112,6 +112,22 @@ std::optional<TicketParts> SplitTicket(const Ticket& ticket) {
   return parts;
 }
 
+// Runs PutScript or InvalidateAndPutScript, which take the same ARGV: the
+// ticket's epoch and generation, fresh ones for keys found missing, the meta
+// TTL, the value and its TTL.
+Result<RedisReply> RunTicketedPut(RedisConnection& connection, const RedisScript& script,
+                                  const std::vector<std::string_view>& keys,
+                                  const TicketParts& ticket, std::chrono::seconds meta_ttl,
+                                  std::string_view value, std::chrono::seconds ttl) {
+  const std::string fresh_epoch = FreshValue();
+  const std::string fresh_generation = FreshValue();
+  const std::string meta_ttl_text = std::to_string(meta_ttl.count());
+  const std::string ttl_text = std::to_string(ttl.count());
+  return RunScript(connection, script, keys,
+                   {ticket.epoch, ticket.generation, fresh_epoch, fresh_generation, meta_ttl_text,
+                    value, ttl_text});
+}
+
 }  // namespace
 
 RedisCache::RedisCache(const RedisOptions& options)
@@ -191,13 +207,8 @@ void RedisCache::Put(std::string_view key, std::string_view value, std::chrono::
   std::optional<RedisPool::Lease> lease = Connect();
   if (!lease) return;
   const std::string generation_key = GenerationKey(ticket.user_id);
-  const std::string fresh_epoch = FreshValue();
-  const std::string fresh_generation = FreshValue();
-  const std::string meta_ttl = std::to_string(options_.meta_ttl.count());
-  const std::string ttl_text = std::to_string(ttl.count());
-  Result<RedisReply> reply = RunScript(
-      **lease, PutScript(), {epoch_key_, generation_key, key},
-      {parts->epoch, parts->generation, fresh_epoch, fresh_generation, meta_ttl, value, ttl_text});
+  Result<RedisReply> reply = RunTicketedPut(**lease, PutScript(), {epoch_key_, generation_key, key},
+                                            *parts, options_.meta_ttl, value, ttl);
   // An error reply (OOM under maxmemory noeviction, say) only loses this value.
   if (!reply.ok()) lease->Fail();
 }
@@ -243,13 +254,8 @@ void RedisCache::InvalidateUserAndPut(std::string_view user_id, const Ticket& ti
   for (const std::string& other : user_keys) {
     if (other != key) keys.push_back(other);
   }
-  const std::string fresh_epoch = FreshValue();
-  const std::string fresh_generation = FreshValue();
-  const std::string meta_ttl = std::to_string(options_.meta_ttl.count());
-  const std::string ttl_text = std::to_string(ttl.count());
-  Result<RedisReply> reply = RunScript(
-      **lease, InvalidateAndPutScript(), keys,
-      {parts->epoch, parts->generation, fresh_epoch, fresh_generation, meta_ttl, value, ttl_text});
+  Result<RedisReply> reply = RunTicketedPut(**lease, InvalidateAndPutScript(), keys, *parts,
+                                            options_.meta_ttl, value, ttl);
   if (!reply.ok() || reply->is_error()) {
     pending_.AddUser(user_id);
     lease->Fail();
