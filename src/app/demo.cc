@@ -12,12 +12,11 @@ using std::chrono::days;
 using std::chrono::hours;
 using std::chrono::minutes;
 
-constexpr const char* kVerbs[] = {"Write", "Review", "Fix", "Plan", "Test", "Deploy",
-                                  "Refactor", "Document", "Design", "Call"};
-constexpr const char* kObjects[] = {"login page", "quarterly report", "API docs",
-                                    "billing bug", "release notes", "onboarding flow",
-                                    "database backup", "team offsite", "search index",
-                                    "customer feedback"};
+constexpr const char* kVerbs[] = {"Write",  "Review",   "Fix",      "Plan",   "Test",
+                                  "Deploy", "Refactor", "Document", "Design", "Call"};
+constexpr const char* kObjects[] = {
+    "login page",      "quarterly report", "API docs",     "billing bug",  "release notes",
+    "onboarding flow", "database backup",  "team offsite", "search index", "customer feedback"};
 
 std::string DemoUserId(int i) {
   char buf[32];
@@ -30,11 +29,13 @@ std::string DemoUserId(int i) {
 tasks::NewTask MakeTask(std::mt19937& rng, Time created, Time now) {
   std::uniform_real_distribution<double> unit(0, 1);
   tasks::NewTask t;
-  t.title = std::string(kVerbs[rng() % std::size(kVerbs)]) + " " +
-            kObjects[rng() % std::size(kObjects)];
+  t.title =
+      std::string(kVerbs[rng() % std::size(kVerbs)]) + " " + kObjects[rng() % std::size(kObjects)];
   double p = unit(rng);
-  t.priority = p < 0.3 ? Priority::kLow : p < 0.7 ? Priority::kMedium
-               : p < 0.9 ? Priority::kHigh : Priority::kUrgent;
+  t.priority = p < 0.3   ? Priority::kLow
+               : p < 0.7 ? Priority::kMedium
+               : p < 0.9 ? Priority::kHigh
+                         : Priority::kUrgent;
   t.created_at = created;
   if (unit(rng) < 0.7) t.due_at = created + hours(24 + rng() % (24 * 21));
   double age_days = std::chrono::duration<double, std::ratio<86400>>(now - created).count();
@@ -82,19 +83,20 @@ Result<DemoSummary> SeedDemo(App& app, const DemoOptions& options) {
       for (int k = 0; k < count; ++k) {
         // Activity grows over the two years: sqrt skews creation times recent.
         double back = 730.0 * (1.0 - std::sqrt(std::uniform_real_distribution<double>(0, 1)(rng)));
-        Time at = now - std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::duration<double, std::ratio<86400>>(back)) -
+        Time at = now -
+                  std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::duration<double, std::ratio<86400>>(back)) -
                   minutes(1);
         batch.push_back(MakeTask(rng, at, now));
         if (batch.size() == tasks::kMaxBatchSize || k + 1 == count) {
-          auto inserted = app.tasks().CreateBatch(ctx, id, batch);
+          auto inserted = app.tasks().CreateBatch(ctx, id, std::move(batch));
           if (!inserted.ok()) return inserted.error();
           // A few deletions, so soft delete shows in the data.
           for (std::size_t j = 0; j < inserted->size(); j += 97) {
             auto deleted = app.tasks().Delete(ctx, id, (*inserted)[j].id);
             if (!deleted.ok()) return deleted.error();
           }
-          summary.tasks += static_cast<int>(batch.size());
+          summary.tasks += static_cast<int>(inserted->size());
           batch.clear();
         }
       }
@@ -105,8 +107,8 @@ Result<DemoSummary> SeedDemo(App& app, const DemoOptions& options) {
     jobs::JobArgs history;
     history.from = DayOf(now) - days{731};
     history.to = DayOf(now) - days{1};
-    for (const auto& [job, args] : {std::pair{"daily_aggregation", history},
-                                    std::pair{"refresh_views", jobs::JobArgs{}}}) {
+    for (const auto& [job, args] :
+         {std::pair{"daily_aggregation", history}, std::pair{"refresh_views", jobs::JobArgs{}}}) {
       auto report = app.jobs().Run(job, args);
       if (!report.ok()) return report.error();
       if (!report->succeeded) return Internal(std::string(job) + " failed: " + report->error);

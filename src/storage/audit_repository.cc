@@ -1,5 +1,8 @@
 #include "storage/audit_repository.h"
 
+#include "base/check.h"
+#include "model/task_json.h"
+
 namespace analytics::storage {
 
 Result<void> AuditRepository::Append(const AuditEntry& e) {
@@ -12,35 +15,47 @@ Result<void> AuditRepository::Append(const AuditEntry& e) {
   return Ok();
 }
 
-Result<void> AuditRepository::AppendBatch(const std::vector<AuditEntry>& entries) {
-  if (dialect_ == nullptr || !dialect_->SupportsCopy() || entries.size() < kMinCopyRows) {
-    for (const AuditEntry& e : entries) ANALYTICS_RETURN_IF_ERROR(Append(e));
+Result<void> AuditRepository::AppendCreates(const AuditEntry& common,
+                                            const std::vector<model::Task>& tasks) {
+  if (dialect_ == nullptr || !dialect_->SupportsCopy() || tasks.size() < kMinCopyRows) {
+    for (const model::Task& t : tasks) {
+      AuditEntry e = common;
+      e.user_id = t.user_id;
+      e.entity_id = std::to_string(t.id);
+      e.before.reset();
+      e.after = model::ToJson(t);
+      ANALYTICS_RETURN_IF_ERROR(Append(e));
+    }
     return Ok();
   }
-  if (entries.empty()) return Ok();
-  // COPY stores the rows in the order sent, so ids follow the entries' order.
+  // COPY stores the rows in the order sent, so ids follow the tasks' order.
   std::size_t next = 0;
+  std::string json;  // one task's JSON at a time, reused
   auto loaded = tx_.CopyFrom(
       "COPY audit_log (timestamp, actor, user_id, action, entity, entity_id, \"before\", "
       "\"after\", request_id) FROM STDIN",
       [&](std::string& part) {
-        for (; next < entries.size() && part.size() < kCopyPartBytes; ++next) {
-          const AuditEntry& e = entries[next];
+        for (; next < tasks.size() && part.size() < kCopyPartBytes; ++next) {
+          const model::Task& t = tasks[next];
+          json.clear();
+          model::AppendJson(json, t);
           CopyRow(part)
-              .At(e.timestamp)
-              .Text(e.actor)
-              .Text(e.user_id)
-              .Text(e.action)
-              .Text(e.entity)
-              .Text(e.entity_id)
-              .OptionalText(e.before)
-              .OptionalText(e.after)
-              .Text(e.request_id)
+              .At(common.timestamp)
+              .Text(common.actor)
+              .Text(t.user_id)
+              .Text(common.action)
+              .Text(common.entity)
+              .Int(t.id)
+              .Null()
+              .Text(json)
+              .Text(common.request_id)
               .End();
         }
-        return next < entries.size();
+        return next < tasks.size();
       });
   if (!loaded.ok()) return loaded.error();
+  ANALYTICS_CHECK(*loaded == static_cast<std::int64_t>(tasks.size()))
+      << "audited " << *loaded << " of " << tasks.size() << " tasks";
   return Ok();
 }
 

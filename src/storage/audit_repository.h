@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "model/task.h"
 #include "storage/database.h"
 
 namespace analytics::storage {
@@ -30,8 +31,12 @@ class AuditRepository {
   // With the dialect, AppendBatch is one statement where it SupportsCopy() (a COPY).
   AuditRepository(Transaction& tx, const Dialect& dialect) : tx_(tx), dialect_(&dialect) {}
   Result<void> Append(const AuditEntry& entry);
-  // Appends `entries` in order (ids ignored).
-  Result<void> AppendBatch(const std::vector<AuditEntry>& entries);
+  // Appends one row per task, in order, for tasks just created: `common`'s
+  // timestamp, actor, action, entity and request_id; each task's user_id, id
+  // (entity_id) and JSON (after). `common`'s other fields are ignored. The
+  // rows are formatted as they are sent, with no AuditEntry per task: where
+  // the dialect SupportsCopy(), one COPY.
+  Result<void> AppendCreates(const AuditEntry& common, const std::vector<model::Task>& tasks);
   // Newest first; empty `action`/`user_id` match all.
   Result<std::vector<AuditEntry>> List(const std::string& action, const std::string& user_id,
                                        Time since, int limit);

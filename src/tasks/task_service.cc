@@ -37,19 +37,25 @@ bool IsValidUtf8(const std::string& s) {
   return true;
 }
 
-storage::AuditEntry Audit(const WriteContext& ctx, Time now, const std::string& action,
-                          const std::optional<Task>& before, const std::optional<Task>& after) {
-  const Task& task = after ? *after : *before;
+// The fields every row of one write shares.
+storage::AuditEntry AuditOfWrite(const WriteContext& ctx, Time now, const std::string& action) {
   storage::AuditEntry e;
   e.timestamp = now;
   e.actor = ctx.caller.actor();
-  e.user_id = task.user_id;
   e.action = action;
   e.entity = "task";
+  e.request_id = ctx.request_id;
+  return e;
+}
+
+storage::AuditEntry Audit(const WriteContext& ctx, Time now, const std::string& action,
+                          const std::optional<Task>& before, const std::optional<Task>& after) {
+  const Task& task = after ? *after : *before;
+  storage::AuditEntry e = AuditOfWrite(ctx, now, action);
+  e.user_id = task.user_id;
   e.entity_id = std::to_string(task.id);
   if (before) e.before = model::ToJson(*before);
   if (after) e.after = model::ToJson(*after);
-  e.request_id = ctx.request_id;
   return e;
 }
 
@@ -85,8 +91,8 @@ void TaskService::Committed(const std::string& user_id, const std::optional<cach
   }
 }
 
-Result<Task> TaskService::Build(const model::Caller& caller, const std::string& user_id,
-                                const NewTask& in, const std::string& prefix) const {
+Result<Task> TaskService::Build(const model::Caller& caller, const std::string& user_id, NewTask in,
+                                const std::string& prefix) const {
   ANALYTICS_RETURN_IF_ERROR(ValidateTitle(in.title, prefix + "title"));
   Time now = clock_.Now();
   if ((in.created_at || in.completed_at) && !caller.is_admin) {
@@ -99,7 +105,7 @@ Result<Task> TaskService::Build(const model::Caller& caller, const std::string& 
   }
   Task t;
   t.user_id = user_id;
-  t.title = in.title;
+  t.title = std::move(in.title);
   t.status = in.status;
   t.priority = in.priority;
   t.due_at = in.due_at;
@@ -137,7 +143,7 @@ Result<Task> TaskService::Create(const WriteContext& ctx, const std::string& use
 
 Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
                                                    const std::string& user_id,
-                                                   const std::vector<NewTask>& inputs) {
+                                                   std::vector<NewTask> inputs) {
   if (inputs.empty()) return InvalidArgument("tasks", "at least one task is required");
   if (inputs.size() > kMaxBatchSize) {
     return InvalidArgument("tasks", "at most 10000 tasks per batch");
@@ -145,7 +151,7 @@ Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
   std::vector<Task> tasks;
   tasks.reserve(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    auto task = Build(ctx.caller, user_id, inputs[i], "[" + std::to_string(i) + "].");
+    auto task = Build(ctx.caller, user_id, std::move(inputs[i]), "[" + std::to_string(i) + "].");
     if (!task.ok()) return task.error();
     tasks.push_back(std::move(*task));
   }
@@ -185,13 +191,9 @@ Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
     ANALYTICS_RETURN_IF_ERROR(repo.AddToAggregates(user_id, delta));
     auto ids = repo.InsertBatch(tasks);
     if (!ids.ok()) return ids.error();
-    std::vector<storage::AuditEntry> entries;
-    entries.reserve(tasks.size());
-    for (std::size_t i = 0; i < tasks.size(); ++i) {
-      tasks[i].id = (*ids)[i];
-      entries.push_back(Audit(ctx, now, "CREATE", std::nullopt, tasks[i]));
-    }
-    ANALYTICS_RETURN_IF_ERROR(storage::AuditRepository(tx, db_.dialect()).AppendBatch(entries));
+    for (std::size_t i = 0; i < tasks.size(); ++i) tasks[i].id = (*ids)[i];
+    ANALYTICS_RETURN_IF_ERROR(storage::AuditRepository(tx, db_.dialect())
+                                  .AppendCreates(AuditOfWrite(ctx, now, "CREATE"), tasks));
     return repo.AddToOpenDueDays(user_id, due, DayOf(now));
   });
   if (!done.ok()) return done.error();

@@ -63,8 +63,9 @@ class TaskService {
   Result<model::Task> Create(const WriteContext& ctx, const std::string& user_id,
                              const NewTask& input);
   // All or nothing; ids in input order. Field names in errors are "[i].field".
+  // Takes the inputs by value: their titles move into the tasks.
   Result<std::vector<model::Task>> CreateBatch(const WriteContext& ctx, const std::string& user_id,
-                                               const std::vector<NewTask>& inputs);
+                                               std::vector<NewTask> inputs);
   // Errors: kNotFound.
   Result<model::Task> Get(const std::string& user_id, std::int64_t id);
   // Errors: kInvalidArgument, kNotFound, kConflict (task is deleted).
@@ -84,8 +85,8 @@ class TaskService {
   void Committed(const std::string& user_id, const std::optional<cache::Ticket>& ticket,
                  const std::optional<storage::UserState>& after);
   // Checks `input` (as caller) and returns the task it describes.
-  Result<model::Task> Build(const model::Caller& caller, const std::string& user_id,
-                            const NewTask& input, const std::string& field_prefix) const;
+  Result<model::Task> Build(const model::Caller& caller, const std::string& user_id, NewTask input,
+                            const std::string& field_prefix) const;
   // Runs one read-modify-write of a task in a transaction with its audit row.
   template <typename Change>
   Result<model::Task> Modify(const WriteContext& ctx, const std::string& user_id, std::int64_t id,
