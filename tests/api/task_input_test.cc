@@ -39,7 +39,7 @@ std::pair<std::string, std::string> Named(std::string field, std::string message
   return {std::move(field), std::move(message)};
 }
 
-using Titles_ = std::vector<std::string>;
+using Names = std::vector<std::string>;
 
 TEST(ParseNewTaskBatchTest, ReadsEveryFieldOfEveryTask) {
   auto tasks =
@@ -65,16 +65,16 @@ TEST(ParseNewTaskBatchTest, ReadsEveryFieldOfEveryTask) {
 }
 
 TEST(ParseNewTaskBatchTest, TheObjectFormUsesItsLastTasksMemberAndIgnoresTheRest) {
-  EXPECT_EQ(Titles(R"({"tasks":[{"title":"a"},{"title":"b"}]})"), (Titles_{"a", "b"}));
+  EXPECT_EQ(Titles(R"({"tasks":[{"title":"a"},{"title":"b"}]})"), (Names{"a", "b"}));
   // Members before and after, with tasks-like shapes inside, are not tasks.
   EXPECT_EQ(Titles(R"({"meta":[{"title":5},[1]],"tasks":[{"title":"a"}],)"
                    R"("more":{"tasks":[{"title":"x"}],"k":[{"title":"y"}]},"n":1})"),
-            (Titles_{"a"}));
+            (Names{"a"}));
   // As with a tree of the body, a repeated member's last value counts.
-  EXPECT_EQ(Titles(R"({"tasks":[{"title":5}],"tasks":[{"title":"b"}]})"), (Titles_{"b"}));
+  EXPECT_EQ(Titles(R"({"tasks":[{"title":5}],"tasks":[{"title":"b"}]})"), (Names{"b"}));
   EXPECT_EQ(Field(R"({"tasks":[{"title":"a"}],"tasks":5})"), "body");
   EXPECT_EQ(Field(R"({"tasks":[{"title":"a"}],"tasks":{"title":"b"}})"), "body");
-  EXPECT_EQ(Titles(R"({"tasks":{},"tasks":[{"title":"c"}]})"), (Titles_{"c"}));
+  EXPECT_EQ(Titles(R"({"tasks":{},"tasks":[{"title":"c"}]})"), (Names{"c"}));
   EXPECT_EQ(Field(R"({"other":[{"title":"a"}]})"), "body");
   EXPECT_EQ(Field(R"({"title":"a"})"), "body");
 }
@@ -87,7 +87,7 @@ TEST(ParseNewTaskBatchTest, ValuesNestedInATaskAreReadAsOneValue) {
   // Members inside an unknown member's value are not the task's.
   EXPECT_EQ(Field(R"([{"x":{"title":5,"bogus":1},"title":"a"}])"), "[0].x");
   // A repeated member: the last value counts.
-  EXPECT_EQ(Titles(R"([{"title":5,"title":"b"}])"), (Titles_{"b"}));
+  EXPECT_EQ(Titles(R"([{"title":5,"title":"b"}])"), (Names{"b"}));
   EXPECT_EQ(Field(R"([{"title":"b","title":null}])"), "[0].title");
 }
 
@@ -148,7 +148,7 @@ TEST(ParseNewTaskBatchTest, DeepNestingNeitherCrashesNorCounts) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   EXPECT_EQ(Field("[" + deep + "]"), "[0]");
   EXPECT_EQ(Field(R"([{"title":"a","x":)" + deep + "}]"), "[0].x");
-  EXPECT_EQ(Titles(R"({"meta":)" + deep + R"(,"tasks":[{"title":"a"}]})"), (Titles_{"a"}));
+  EXPECT_EQ(Titles(R"({"meta":)" + deep + R"(,"tasks":[{"title":"a"}]})"), (Names{"a"}));
 }
 
 }  // namespace
