@@ -76,7 +76,8 @@ TEST_F(PostgresDatabaseTest, RoundTripsEveryValueTypeWithTimesToTheMicrosecond) 
   EXPECT_EQ(row.Int(1), -9'000'000'000'000);
   EXPECT_EQ(row.Double(2), 0.1);
   EXPECT_TRUE(row.Bool(3));
-  EXPECT_EQ(std::get<std::string>(row.raw(4)), "2024-02-29 23:59:58.123456+00");
+  // A timestamptz arrives as a Time, read from PostgreSQL's text once.
+  EXPECT_EQ(std::get<Time>(row.raw(4)), at);
   EXPECT_EQ(row.TimeAt(4), at);
   EXPECT_TRUE(row.IsNull(5));
   EXPECT_FALSE(row.OptTime(5).has_value());
