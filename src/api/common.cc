@@ -26,7 +26,8 @@ Result<Day> DayParam(const Request& request, const char* name, Day fallback) {
   if (!text) return fallback;
   if (auto day = ParseDay(*text)) return *day;
   if (auto time = ParseTime(*text)) return DayOf(*time);
-  return InvalidArgument(name, std::string(name) + " must be a date (YYYY-MM-DD)");
+  return InvalidArgument(
+      name, std::string(name) + " must be a date (YYYY-MM-DD) between 0001-01-01 and 9999-12-31");
 }
 
 Result<bool> BoolParam(const Request& request, const char* name, bool fallback) {

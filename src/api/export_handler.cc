@@ -14,14 +14,26 @@ namespace {
 
 constexpr int kPageRows = tasks::kExportPageSize;
 
+// A cell a spreadsheet would read as a formula: =, +, - or @ first, or a tab
+// or CR (which some spreadsheets skip before such a character).
+bool StartsLikeFormula(std::string_view field) {
+  return !field.empty() && (field[0] == '=' || field[0] == '+' || field[0] == '-' ||
+                            field[0] == '@' || field[0] == '\t' || field[0] == '\r');
+}
+
 // RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes.
+// A field that starts like a formula gets a leading ' inside quotes (OWASP's
+// CSV injection rule), so `=HYPERLINK(…)` in a title opens as text in the
+// admin's spreadsheet; the NDJSON export keeps every value verbatim.
 void AppendCsvField(std::string& out, std::string_view field) {
   const auto special = [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; };
-  if (std::none_of(field.begin(), field.end(), special)) {
+  const bool formula = StartsLikeFormula(field);
+  if (!formula && std::none_of(field.begin(), field.end(), special)) {
     out += field;
     return;
   }
   out += '"';
+  if (formula) out += '\'';
   for (char c : field) {
     if (c == '"') out += '"';
     out += c;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "api/api.h"
+#include "base/refreshed.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "model/caller.h"
@@ -80,13 +81,23 @@ class JobsHandler {
 
 class OpsHandler {
  public:
-  explicit OpsHandler(Services& s) : s_(s) {}
+  explicit OpsHandler(Services& s);
+  // GET /health, from checks at most a second old: anyone may call it as often
+  // as they like, and a flood of calls costs one database ping a second.
   Response Health(Request& request, const Caller& caller);
   Response Metrics(Request& request, const Caller& caller);
   Response InvalidateCache(Request& request, const Caller& caller);
 
  private:
+  struct HealthReport {
+    std::string json;
+    bool database_up = false;
+  };
+  HealthReport CheckHealth();
+
   Services& s_;
+  Refreshed<HealthReport> health_;
+  bool database_was_up_ = true;  // guarded by health_'s one computation at a time
 };
 
 // Shared by handlers (common.cc).

@@ -2,30 +2,53 @@
 
 #include "api/handlers.h"
 #include "api/json_input.h"
+#include "logging/log.h"
 
 namespace analytics::api {
 
-Response OpsHandler::Health(Request&, const Caller&) {
+namespace {
+constexpr std::chrono::milliseconds kHealthMaxAge{1000};
+}  // namespace
+
+OpsHandler::OpsHandler(Services& s)
+    : s_(s), health_(kHealthMaxAge, [this] { return CheckHealth(); }) {}
+
+OpsHandler::HealthReport OpsHandler::CheckHealth() {
   using Json = nlohmann::ordered_json;
   auto started = std::chrono::steady_clock::now();
   auto ping = s_.db.Ping();
-  double db_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                           started)
-                     .count();
+  double db_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   bool cache_ok = s_.cache.healthy();
   Json database{{"status", ping.ok() ? "up" : "down"}, {"backend", s_.db.dialect().name()}};
   if (ping.ok()) {
     database["latency_ms"] = std::round(db_ms * 1000) / 1000;
   } else {
-    database["error"] = ping.error().message;
+    // The database's own words (host, address, user, file path) go to the
+    // log, once per change of state; anyone may read /health.
+    database["error"] = "the database did not answer";
+  }
+  if (ping.ok() != database_was_up_) {
+    if (ping.ok()) {
+      logging::Info("health_database_up", {});
+    } else {
+      logging::Error("health_database_down", {{"error", ping.error().message}});
+    }
+    database_was_up_ = ping.ok();
   }
   Json cache{{"status", cache_ok ? "up" : "down"}, {"backend", s_.cache.name()}};
   // SPEC §4: unhealthy (503) without the database; degraded (200) without the cache.
   std::string status = !ping.ok() ? "unhealthy" : cache_ok ? "healthy" : "degraded";
   Json j{{"status", status},
+         {"checked_at", FormatTime(s_.clock.Now())},
          {"checks", Json{{"database", std::move(database)}, {"cache", std::move(cache)}}}};
-  Response response =
-      http::JsonResponse(ping.ok() ? http::status::kOk : http::status::kUnavailable, j.dump());
+  return HealthReport{j.dump(), ping.ok()};
+}
+
+Response OpsHandler::Health(Request&, const Caller&) {
+  HealthReport report = health_.Get();
+  Response response = http::JsonResponse(
+      report.database_up ? http::status::kOk : http::status::kUnavailable, std::move(report.json));
   response.SetHeader("Cache-Control", "no-store");
   return response;
 }

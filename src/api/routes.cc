@@ -207,8 +207,12 @@ void Api::Complete(const http::Request& request, const http::Response& response,
                    std::size_t body_bytes, std::chrono::nanoseconds latency) {
   State& s = *state_;
   logging::Access(FormatAccessLine(request, response, body_bytes, latency, s.services.clock.Now()));
-  s.services.metrics.ObserveRequest(request.route.empty() ? "unmatched" : request.route,
-                                    request.method_text.empty() ? "-" : request.method_text,
+  // Labels come from fixed sets only: a raw method or path would let anyone
+  // add series, and memory, without limit (issue 11). Methods we do not know
+  // are OTHER; paths are route patterns, or "unmatched".
+  const std::string_view method =
+      request.method == http::Method::kOther ? "OTHER" : http::ToString(request.method);
+  s.services.metrics.ObserveRequest(request.route.empty() ? "unmatched" : request.route, method,
                                     response.status, latency);
   if (response.status == http::status::kTooManyRequests) s.services.metrics.CountRateLimited();
   if (response.status >= 500) {

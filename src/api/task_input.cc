@@ -84,7 +84,8 @@ Result<std::optional<Time>> OptionalTime(const TaskFields::Field& f, const std::
   if (!t) {
     return InvalidArgument(field, field +
                                       " must be an ISO 8601 time with a zone, e.g. "
-                                      "2024-01-15T10:00:00Z");
+                                      "2024-01-15T10:00:00Z, between 0001-01-01T00:00:00Z and "
+                                      "9999-12-31T23:59:59Z");
   }
   return std::optional<Time>{*t};
 }

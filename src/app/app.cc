@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include "base/refreshed.h"
 #include "cache/open_cache.h"
 #include "jobs/scheduler.h"
 #include "logging/log.h"
@@ -94,46 +95,49 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
   });
 
   // Job runs, last successes and active users, read from the database at
-  // scrape time (a few grouped queries every scrape interval).
+  // most once a second however often /metrics is scraped (anyone may scrape
+  // it): a few grouped queries a second at worst.
   const Clock* clock_ptr = app->clock_;
-  app->metrics_->AddSource([db_ptr, clock_ptr] {
-    using metrics::Sample;
-    std::vector<Sample> samples;
-    auto read = db_ptr->Read([&](storage::Transaction& tx) -> Result<void> {
-      storage::JobRepository repo(tx);
-      auto counts = repo.CountByStatus();
-      if (!counts.ok()) return counts.error();
-      for (const auto& c : *counts) {
-        samples.push_back({"analytics_job_runs_total",
-                           "Job runs recorded in job_runs.",
-                           Sample::Type::kCounter,
-                           {{"job", c.job}, {"status", c.status}},
-                           double(c.runs)});
-        if (c.status == "succeeded" && c.last_finished) {
-          samples.push_back(
-              {"analytics_job_last_success_timestamp_seconds",
-               "When each job last finished successfully (Unix time).",
-               Sample::Type::kGauge,
-               {{"job", c.job}},
-               std::chrono::duration<double>(c.last_finished->time_since_epoch()).count()});
-        }
-      }
-      auto active = repo.ActiveUsers(clock_ptr->Now() - std::chrono::hours(24));
-      if (!active.ok()) return active.error();
-      samples.push_back({"analytics_active_users",
-                         "Users who wrote a task in the last 24 hours.",
-                         Sample::Type::kGauge,
-                         {},
-                         double(*active)});
-      return Ok();
-    });
-    samples.push_back({"analytics_db_up",
-                       "1 when the database answered this scrape.",
-                       Sample::Type::kGauge,
-                       {},
-                       read.ok() ? 1.0 : 0.0});
-    return samples;
-  });
+  auto database_samples = std::make_shared<Refreshed<std::vector<metrics::Sample>>>(
+      std::chrono::seconds(1), [db_ptr, clock_ptr] {
+        using metrics::Sample;
+        std::vector<Sample> samples;
+        auto read = db_ptr->Read([&](storage::Transaction& tx) -> Result<void> {
+          storage::JobRepository repo(tx);
+          auto counts = repo.CountByStatus();
+          if (!counts.ok()) return counts.error();
+          for (const auto& c : *counts) {
+            samples.push_back({"analytics_job_runs_total",
+                               "Job runs recorded in job_runs.",
+                               Sample::Type::kCounter,
+                               {{"job", c.job}, {"status", c.status}},
+                               double(c.runs)});
+            if (c.status == "succeeded" && c.last_finished) {
+              samples.push_back(
+                  {"analytics_job_last_success_timestamp_seconds",
+                   "When each job last finished successfully (Unix time).",
+                   Sample::Type::kGauge,
+                   {{"job", c.job}},
+                   std::chrono::duration<double>(c.last_finished->time_since_epoch()).count()});
+            }
+          }
+          auto active = repo.ActiveUsers(clock_ptr->Now() - std::chrono::hours(24));
+          if (!active.ok()) return active.error();
+          samples.push_back({"analytics_active_users",
+                             "Users who wrote a task in the last 24 hours.",
+                             Sample::Type::kGauge,
+                             {},
+                             double(*active)});
+          return Ok();
+        });
+        samples.push_back({"analytics_db_up",
+                           "1 when the database answered this scrape.",
+                           Sample::Type::kGauge,
+                           {},
+                           read.ok() ? 1.0 : 0.0});
+        return samples;
+      });
+  app->metrics_->AddSource([database_samples] { return database_samples->Get(); });
 
   api::Services services{*app->users_, *app->tasks_,   *app->stats_, *app->db_,
                          *app->cache_, *app->metrics_, *app->jobs_,  *app->clock_};

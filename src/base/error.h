@@ -21,7 +21,10 @@ enum class ErrorCode {
 
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
-  std::string message;  // safe to show a client; never contains SQL or tokens
+  // Never contains SQL or tokens. Clients see it for the 4xx codes; for
+  // kUnavailable and kInternal it may hold a dependency's own words (host,
+  // database user, file path), so it goes only to logs and the CLI.
+  std::string message;
   std::string field;    // kInvalidArgument only: the offending field, e.g. "due_at"
 };
 

@@ -41,7 +41,8 @@ std::optional<Day> ReadDay(std::string_view text, std::size_t& pos) {
 std::optional<Day> ParseDay(std::string_view text) {
   std::size_t pos = 0;
   auto day = ReadDay(text, pos);
-  if (!day || pos != text.size()) return std::nullopt;
+  // Year 0000 reads as a day; four digits cap the other end.
+  if (!day || pos != text.size() || *day < kFirstDay) return std::nullopt;
   return day;
 }
 
@@ -90,8 +91,10 @@ std::optional<Time> ParseTime(std::string_view text) {
   }
   if (pos != text.size()) return std::nullopt;
   using namespace std::chrono;
-  Time t = Time{*day} + hours{hh} + minutes{mm} + seconds{ss} + microseconds{micros};
-  return t - minutes{offset_minutes};
+  const Time t = Time{*day} + hours{hh} + minutes{mm} + seconds{ss} + microseconds{micros} -
+                 minutes{offset_minutes};
+  if (!InRange(t)) return std::nullopt;
+  return t;
 }
 
 namespace {

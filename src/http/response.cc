@@ -134,6 +134,16 @@ Response ProblemResponse(const Error& error) {
     response.log_note = error.message;
     return response;
   }
+  if (error.code == ErrorCode::kUnavailable) {
+    // A dependency's own words name hosts, addresses, database users and file
+    // paths: the client gets a generic reason (and the request id, added by
+    // the server to every 5xx problem); the log gets the words.
+    Response response = ProblemResponse(
+        status::kUnavailable, "a service this request needs is unavailable; retry later");
+    response.SetHeader("Retry-After", "1");
+    response.log_note = error.message;
+    return response;
+  }
   Response response = ProblemResponse(StatusFor(error.code), error.message, error.field);
   if (error.code == ErrorCode::kUnauthenticated) response.SetHeader("WWW-Authenticate", "Bearer");
   return response;

@@ -399,8 +399,21 @@ class Session : public std::enable_shared_from_this<Session> {
     if (response_.status < 100 || response_.status > 999) {
       response_ = ProblemResponse(status::kInternal, "handler returned an invalid status");
     }
+    AddRequestIdToServerError();
     if (response_.stream) return NextChunk();
     WriteWhole();
+  }
+
+  // A 5xx problem tells the client only a generic reason; the request id in
+  // its body lets them quote the log lines that hold the cause.
+  void AddRequestIdToServerError() {
+    if (response_.status < 500 || response_.stream || response_.body.empty() ||
+        response_.body.back() != '}' ||
+        response_.content_type.rfind("application/problem+json", 0) != 0) {
+      return;
+    }
+    response_.body.pop_back();
+    response_.body += ",\"request_id\":" + JsonString(request_.request_id) + "}";
   }
 
   template <class Body>
@@ -484,6 +497,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!stream_head_) {  // nothing sent yet: a proper error answer is still possible
         response_ = ProblemResponse(more.error());
         response_.log_note = "stream failed: " + more.error().message;
+        AddRequestIdToServerError();
         return WriteWhole();
       }
       // No final chunk: the client sees a truncated body, never a complete one.

@@ -67,21 +67,20 @@ Result<void> TaskRepository::AddToOpenDueDays(const std::string& user_id, const 
   auto base = tx_.Query("SELECT overdue_day FROM user_aggregates WHERE user_id = $1", {user_id});
   if (!base.ok()) return base.error();
   if (base->empty()) return NotFound("user '" + user_id + "' not found");
-  const std::optional<Day> overdue_day = ParseDay(base->front().Text(0));
-  ANALYTICS_CHECK(overdue_day) << "bad overdue_day in storage: " << base->front().Text(0);
+  const Day overdue_day = StoredDay(base->front().Text(0));
   std::int64_t before = 0;
   for (const auto& [day, n] : delta) {
-    if (day < *overdue_day) before += n;
+    if (day < overdue_day) before += n;
   }
-  const Day new_day = today ? std::max(*overdue_day, *today) : *overdue_day;
-  if (before == 0 && new_day == *overdue_day) return Ok();
+  const Day new_day = today ? std::max(overdue_day, *today) : overdue_day;
+  if (before == 0 && new_day == overdue_day) return Ok();
   // The buckets overdue_day passes, as this transaction left them: the user
   // is locked, so no other write can change them before it commits.
   auto moved = tx_.Execute(
       "UPDATE user_aggregates SET overdue_before = overdue_before + $2 + "
       "COALESCE((SELECT SUM(n) FROM open_due_days WHERE user_id = $1 AND due_day >= $3 AND "
       "due_day < $4), 0), overdue_day = $4 WHERE user_id = $1",
-      {user_id, before, FormatDay(*overdue_day), FormatDay(new_day)});
+      {user_id, before, FormatDay(overdue_day), FormatDay(new_day)});
   if (!moved.ok()) return moved.error();
   return Ok();
 }
@@ -111,9 +110,7 @@ Result<OpenDueDays> TaskRepository::LoadOpenDueDays(const std::string& user_id) 
   auto rows = tx_.Query("SELECT due_day, n FROM open_due_days WHERE user_id = $1", {user_id});
   if (!rows.ok()) return rows.error();
   for (const Row& row : *rows) {
-    auto day = ParseDay(row.Text(0));
-    ANALYTICS_CHECK(day) << "bad due_day in storage: " << row.Text(0);
-    days[*day] += row.Int(1);
+    days[StoredDay(row.Text(0))] += row.Int(1);
   }
   return days;
 }

@@ -19,9 +19,7 @@ Result<std::map<Day, std::int64_t>> GroupByDay(Transaction& tx, const Dialect& d
   if (!rows.ok()) return rows.error();
   std::map<Day, std::int64_t> counts;
   for (const Row& row : *rows) {
-    auto d = ParseDay(row.Text(0));
-    ANALYTICS_CHECK(d) << "bad day from storage: " << row.Text(0);
-    counts[*d] = row.Int(1);
+    counts[StoredDay(row.Text(0))] = row.Int(1);
   }
   return counts;
 }
@@ -68,9 +66,7 @@ Result<std::vector<model::DailyStats>> StatsRepository::DailyRows(const std::str
   for (const Row& r : *rows) {
     model::DailyStats d;
     d.user_id = r.Text(0);
-    auto day = ParseDay(r.Text(1).substr(0, 10));
-    ANALYTICS_CHECK(day) << "bad date from storage: " << r.Text(1);
-    d.date = *day;
+    d.date = StoredDay(r.Text(1).substr(0, 10));
     d.tasks_created = r.Int(2);
     d.tasks_completed = r.Int(3);
     d.total_tasks = r.Int(4);

@@ -17,10 +17,10 @@ model::Task ToTask(const Row& row) {
   t.user_id = row.Text(1);
   t.title = row.Text(2);
   auto status = model::ParseStatus(row.Text(3));
-  ANALYTICS_CHECK(status) << "bad status in storage: " << row.Text(3);
+  if (!status) throw BadStoredValue("'" + row.Text(3) + "' is not a task status");
   t.status = *status;
   auto priority = model::ParsePriority(row.Text(4));
-  ANALYTICS_CHECK(priority) << "bad priority in storage: " << row.Text(4);
+  if (!priority) throw BadStoredValue("'" + row.Text(4) + "' is not a task priority");
   t.priority = *priority;
   t.due_at = row.OptTime(5);
   t.created_at = row.TimeAt(6);

@@ -41,7 +41,17 @@ std::string FormatDouble(double value) {
   return std::string(buf, ptr);
 }
 
+[[noreturn]] void Unreadable(std::size_t column, const std::string& what) {
+  throw BadStoredValue("column " + std::to_string(column) + ": " + what);
+}
+
 }  // namespace
+
+Day StoredDay(std::string_view text) {
+  std::optional<Day> day = ParseDay(text);
+  if (!day) throw BadStoredValue("'" + std::string(text) + "' is not a day in years 0001..9999");
+  return *day;
+}
 
 bool Row::IsNull(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(raw(i)); }
 
@@ -50,22 +60,19 @@ std::int64_t Row::Int(std::size_t i) const {
                         [](std::nullptr_t) -> std::int64_t { return 0; },
                         [](std::int64_t v) { return v; },
                         [i](double v) -> std::int64_t {
+                          // The range check first: casting an out-of-range double is UB.
+                          if (!(v >= -9.2e18 && v <= 9.2e18)) Unreadable(i, "not an integer");
                           auto n = static_cast<std::int64_t>(v);
-                          ANALYTICS_CHECK(static_cast<double>(n) == v)
-                              << "column " << i << ": " << v << " is not an integer";
+                          if (static_cast<double>(n) != v) Unreadable(i, "not an integer");
                           return n;
                         },
                         [](bool v) -> std::int64_t { return v ? 1 : 0; },
                         [i](const std::string& v) {
                           auto n = ParseInt(v);
-                          ANALYTICS_CHECK(n.has_value())
-                              << "column " << i << ": '" << v << "' is not an integer";
+                          if (!n) Unreadable(i, "'" + v + "' is not an integer");
                           return *n;
                         },
-                        [i](Time) -> std::int64_t {
-                          ANALYTICS_CHECK(false) << "column " << i << ": a time is not an integer";
-                          return 0;
-                        },
+                        [i](Time) -> std::int64_t { Unreadable(i, "a time is not an integer"); },
                     },
                     raw(i));
 }
@@ -78,14 +85,10 @@ double Row::Double(std::size_t i) const {
                         [](bool v) { return v ? 1.0 : 0.0; },
                         [i](const std::string& v) {
                           auto d = ParseDouble(v);
-                          ANALYTICS_CHECK(d.has_value())
-                              << "column " << i << ": '" << v << "' is not a number";
+                          if (!d) Unreadable(i, "'" + v + "' is not a number");
                           return *d;
                         },
-                        [i](Time) {
-                          ANALYTICS_CHECK(false) << "column " << i << ": a time is not a number";
-                          return 0.0;
-                        },
+                        [i](Time) -> double { Unreadable(i, "a time is not a number"); },
                     },
                     raw(i));
 }
@@ -99,14 +102,9 @@ bool Row::Bool(std::size_t i) const {
                         [i](const std::string& v) {
                           if (v == "t" || v == "true" || v == "1") return true;
                           if (v == "f" || v == "false" || v == "0") return false;
-                          ANALYTICS_CHECK(false)
-                              << "column " << i << ": '" << v << "' is not a boolean";
-                          return false;
+                          Unreadable(i, "'" + v + "' is not a boolean");
                         },
-                        [i](Time) {
-                          ANALYTICS_CHECK(false) << "column " << i << ": a time is not a boolean";
-                          return false;
-                        },
+                        [i](Time) -> bool { Unreadable(i, "a time is not a boolean"); },
                     },
                     raw(i));
 }
@@ -127,9 +125,9 @@ Time Row::TimeAt(std::size_t i) const {
   const Value& value = raw(i);
   if (const Time* t = std::get_if<Time>(&value)) return *t;
   const std::string* text = std::get_if<std::string>(&value);
-  ANALYTICS_CHECK(text != nullptr) << "column " << i << " is not a time";
+  if (text == nullptr) Unreadable(i, "not a time");
   std::optional<Time> parsed = ParseTime(*text);
-  ANALYTICS_CHECK(parsed.has_value()) << "column " << i << ": '" << *text << "' is not a time";
+  if (!parsed) Unreadable(i, "'" + *text + "' is not a time in years 0001..9999");
   return *parsed;
 }
 

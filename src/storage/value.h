@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -25,8 +26,23 @@ Value Nullable(const std::optional<T>& v) {
   return Value{*v};
 }
 
+// A stored value that does not read as its column's type: a row written by
+// another program, or a time outside the years 0001..9999 that PostgreSQL can
+// hold. Data, not a programmer error, so it must never abort the process:
+// Row's accessors and the repositories throw it, and the transaction boundary
+// (Database::Read, InTransaction) turns it into kInternal, which a request
+// answers with 500 and a logged reason. It never leaves storage/ as an
+// exception.
+class BadStoredValue : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// `text` ("YYYY-MM-DD") as a Day. Throws BadStoredValue when it is not one.
+Day StoredDay(std::string_view text);
+
 // One result row. Accessors convert from text where the backend gave text.
-// A value that does not convert is a schema bug: it CHECK-fails.
+// A value that does not convert throws BadStoredValue.
 class Row {
  public:
   explicit Row(std::vector<Value> values) : values_(std::move(values)) {}

@@ -64,9 +64,9 @@ TEST(CronSchedule, ImpossibleDateHasNoNextRun) {
 }
 
 TEST(CronSchedule, RejectsBadExpressionsNamingTheField) {
-  for (const char* bad : {"", "* * * *", "* * * * * *", "60 * * * *", "* 24 * * *",
-                          "* * 0 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *", "a * * * *",
-                          "5-1 * * * *", "* * * * 0#6", "* * * * 9#1"}) {
+  for (const char* bad :
+       {"", "* * * *", "* * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *",
+        "* * * * 8", "*/0 * * * *", "a * * * *", "5-1 * * * *", "* * * * 0#6", "* * * * 9#1"}) {
     auto cron = CronSchedule::Parse(bad);
     EXPECT_FALSE(cron.ok()) << "'" << bad << "'";
     if (!cron.ok()) {

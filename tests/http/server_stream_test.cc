@@ -107,8 +107,16 @@ TEST(ServerStream, ErrorBeforeTheFirstChunkIsAProperProblem) {
   EXPECT_EQ(result.status, 503);
   EXPECT_TRUE(result.complete);
   EXPECT_EQ(result.Header("content-type"), "application/problem+json");
-  EXPECT_NE(result.body.find("storage went away"), std::string::npos);
+  // The dependency's own words go to the log, not to the client, who gets
+  // the request id to quote.
+  EXPECT_EQ(result.body.find("storage went away"), std::string::npos) << result.body;
+  EXPECT_NE(result.body.find("\"request_id\":\"" + result.Header("x-request-id") + "\""),
+            std::string::npos)
+      << result.body;
+  EXPECT_EQ(result.Header("retry-after"), "1");
   EXPECT_EQ(again.status, 503);  // keep-alive survives
+  auto exchanges = server.WaitForExchanges(2);
+  EXPECT_NE(exchanges[0].log_note.find("storage went away"), std::string::npos);
 }
 
 TEST(ServerStream, ThrowingSourceTruncates) {
