@@ -75,7 +75,7 @@ if [ $quick -eq 0 ]; then
 fi
 bash "$root/scripts/test-services.sh" redis start "$dir/redis" "$redis_port"
 export DATABASE_URL="postgresql://analytics@127.0.0.1:$pg_port/analytics_test"
-admin_token="bench-admin-$RANDOM$RANDOM"
+admin_token="bench-admin-$(od -An -N24 -tx1 /dev/urandom | tr -d " \n")"
 export ANALYTICS_ADMIN_TOKEN=$admin_token
 psql_q() { psql -qAtX "$DATABASE_URL" -v ON_ERROR_STOP=1 "$@"; }
 

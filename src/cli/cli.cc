@@ -1,17 +1,18 @@
 #include "cli/cli.h"
 
-#include <cstdio>
-#include <iostream>
-#include <optional>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "app/app.h"
 #include "app/demo.h"
+#include "base/cron.h"
 #include "cli/exit_code.h"
 #include "config/config.h"
-#include "base/cron.h"
 #include "jobs/status.h"
 #include "logging/log.h"
 #include "users/token.h"
@@ -20,9 +21,12 @@ namespace analytics::cli {
 
 int ExitCodeFor(const Error& error) {
   switch (error.code) {
-    case ErrorCode::kInvalidArgument: return kExitUsage;
-    case ErrorCode::kUnavailable: return kExitUnavailable;
-    default: return kExitFailed;
+    case ErrorCode::kInvalidArgument:
+      return kExitUsage;
+    case ErrorCode::kUnavailable:
+      return kExitUnavailable;
+    default:
+      return kExitFailed;
   }
 }
 
@@ -79,8 +83,10 @@ void PrintTable(const std::vector<std::string>& header,
   for (const auto& row : rows) print(row);
 }
 
+// `generated_admin_token`: demo made the admin token up for this run, so it
+// may show it; a configured one is a real secret and is never printed.
 void PrintDemoBanner(const config::Config& config, app::App& app, const app::DemoSummary& summary,
-                     int port) {
+                     int port, bool generated_admin_token) {
   std::string base = "http://" + config.server.host + ":" + std::to_string(port);
   std::string uid = summary.sample_user;
   std::string auth = "-H 'Authorization: Bearer " + summary.sample_user_token + "'";
@@ -90,7 +96,10 @@ void PrintDemoBanner(const config::Config& config, app::App& app, const app::Dem
                                      std::to_string(summary.tasks) + " tasks\n"
                                : "  demo data already present (kept)\n")
             << "  logs:     " << config.logging.dir << "\n"
-            << "  admin token: " << config.auth.admin_token << "\n"
+            << "  admin token: "
+            << (generated_admin_token ? config.auth.admin_token
+                                      : std::string("(the configured auth.admin_token)"))
+            << "\n"
             << "  user " << uid << " token: " << summary.sample_user_token << "\n\n"
             << "Try:\n"
             << "  curl " << base << "/health\n"
@@ -112,7 +121,8 @@ int Serve(const Globals& g, int port, int workers, bool demo, const app::DemoOpt
   if (!config.ok()) return Fail(config.error(), kExitConfig);
   if (port >= 0) config->server.port = port;
   if (workers > 0) config->server.workers = workers;
-  if (demo && config->auth.admin_token.empty()) config->auth.admin_token = users::NewToken();
+  const bool generated_admin_token = demo && config->auth.admin_token.empty();
+  if (generated_admin_token) config->auth.admin_token = users::NewToken();
   auto logs = logging::Setup(config->logging, config->jobs.log_dir);
   if (!logs.ok()) return Fail(logs.error(), kExitUnavailable);
   int code = kExitOk;
@@ -127,7 +137,7 @@ int Serve(const Globals& g, int port, int workers, bool demo, const app::DemoOpt
   // The banner waits for the bound port: with --port 0 it names the real one,
   // and a port in use fails before anything is printed.
   auto served = app->ServeUntilSignal([&](int bound) {
-    if (summary) PrintDemoBanner(*config, *app, *summary, bound);
+    if (summary) PrintDemoBanner(*config, *app, *summary, bound, generated_admin_token);
   });
   logging::Shutdown();
   if (!served.ok()) return Fail(served.error(), ExitCodeFor(served.error()));
@@ -215,9 +225,9 @@ struct JobRunFlags {
 
 int JobRun(const Globals& g, const JobRunFlags& f) {
   jobs::JobArgs args;
-  for (auto [text, flag, target] : {std::tuple{&f.date, "--date", &args.date},
-                                    std::tuple{&f.from, "--from", &args.from},
-                                    std::tuple{&f.to, "--to", &args.to}}) {
+  for (auto [text, flag, target] :
+       {std::tuple{&f.date, "--date", &args.date}, std::tuple{&f.from, "--from", &args.from},
+        std::tuple{&f.to, "--to", &args.to}}) {
     auto day = DayOption(*text, flag);
     if (!day.ok()) return Fail(day.error(), kExitUsage);
     *target = *day;
@@ -233,8 +243,9 @@ int JobRun(const Globals& g, const JobRunFlags& f) {
   auto report = app->jobs().Run(f.name, args);
   logging::Shutdown();
   if (!report.ok()) {
-    return Fail(report.error(), report.error().code == ErrorCode::kNotFound ? kExitUsage
-                                                                            : ExitCodeFor(report.error()));
+    return Fail(report.error(), report.error().code == ErrorCode::kNotFound
+                                    ? kExitUsage
+                                    : ExitCodeFor(report.error()));
   }
   if (g.json) {
     std::cout << Json{{"run_id", report->run_id},
@@ -278,15 +289,16 @@ int JobStatus(const Globals& g, const std::string& name) {
   for (const auto& s : *statuses) {
     attention = attention || s.needs_attention();
     const auto& r = s.last_run;
-    list.push_back(Json{{"job", s.job},
-                        {"state", jobs::ToString(s.state)},
-                        {"schedule", s.schedule},
-                        {"last_run_started_at", r ? Json(FormatTime(r->started_at)) : Json(nullptr)},
-                        {"last_run_status", r ? Json(r->status) : Json(nullptr)},
-                        {"last_run_rows", r ? Json(r->rows) : Json(nullptr)},
-                        {"last_run_error", r && !r->error.empty() ? Json(r->error) : Json(nullptr)},
-                        {"last_success", s.last_success ? Json(FormatTime(*s.last_success)) : Json(nullptr)},
-                        {"next_run", s.next_run ? Json(FormatTime(*s.next_run)) : Json(nullptr)}});
+    list.push_back(
+        Json{{"job", s.job},
+             {"state", jobs::ToString(s.state)},
+             {"schedule", s.schedule},
+             {"last_run_started_at", r ? Json(FormatTime(r->started_at)) : Json(nullptr)},
+             {"last_run_status", r ? Json(r->status) : Json(nullptr)},
+             {"last_run_rows", r ? Json(r->rows) : Json(nullptr)},
+             {"last_run_error", r && !r->error.empty() ? Json(r->error) : Json(nullptr)},
+             {"last_success", s.last_success ? Json(FormatTime(*s.last_success)) : Json(nullptr)},
+             {"next_run", s.next_run ? Json(FormatTime(*s.next_run)) : Json(nullptr)}});
     rows.push_back({s.job, std::string(jobs::ToString(s.state)),
                     r ? FormatTime(r->started_at) : "-", r ? r->status : "-",
                     r ? std::to_string(r->rows) : "-", OptTimeText(s.next_run),
@@ -332,7 +344,7 @@ int JobSchedule(const Globals& g) {
 // the command line to ask for help: CLI11 itself only says "A subcommand is
 // required".
 std::optional<std::pair<std::string, std::string>> UnknownCommand(CLI::App& cli, int argc,
-                                                                   char** argv) {
+                                                                  char** argv) {
   CLI::App* level = &cli;
   std::string path = "analytics";
   for (int i = 1; i < argc; ++i) {
@@ -356,6 +368,10 @@ std::optional<std::pair<std::string, std::string>> UnknownCommand(CLI::App& cli,
 }  // namespace
 
 int Run(int argc, char** argv) {
+  // What this process creates (the SQLite file and its WAL, logs, job logs,
+  // backups, and the folders that hold them) holds users' data or tokens:
+  // readable by its owner only, 0600 and 0700, whatever umask it inherited.
+  ::umask(077);
   CLI::App cli{"Task Analytics: per-user analytics over a task database, with its ops tooling",
                "analytics"};
   cli.require_subcommand(1);
@@ -407,8 +423,10 @@ int Run(int argc, char** argv) {
   run->add_option("NAME", run_flags.name,
                   "daily_aggregation, cache_warming, refresh_views, archive, maintenance")
       ->required();
-  auto* date_opt = run->add_option("--date", run_flags.date, "one day, YYYY-MM-DD (daily_aggregation; default yesterday)");
-  auto* from_opt = run->add_option("--from", run_flags.from, "first day of a range (daily_aggregation)");
+  auto* date_opt = run->add_option("--date", run_flags.date,
+                                   "one day, YYYY-MM-DD (daily_aggregation; default yesterday)");
+  auto* from_opt =
+      run->add_option("--from", run_flags.from, "first day of a range (daily_aggregation)");
   auto* to_opt = run->add_option("--to", run_flags.to, "last day of a range (daily_aggregation)");
   from_opt->needs(to_opt);
   to_opt->needs(from_opt);
@@ -417,8 +435,8 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(1, 1'000'000));
   run->callback([&] { code = JobRun(g, run_flags); });
   std::string status_job;
-  auto* status = job->add_subcommand(
-      "status", "last runs; exit 1 if a run failed, is orphaned or is overdue");
+  auto* status =
+      job->add_subcommand("status", "last runs; exit 1 if a run failed, is orphaned or is overdue");
   status->add_option("NAME", status_job, "one job (default: all)");
   status->callback([&] { code = JobStatus(g, status_job); });
   auto* schedule = job->add_subcommand("schedule", "the next run of each scheduled job");

@@ -5,9 +5,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "config/config.h"
-
 #include "base/cron.h"
+#include "config/config.h"
 
 namespace analytics::config {
 namespace {
@@ -108,6 +107,27 @@ Result<void> ValidateCache(const CacheOptions& c) {
   return AtLeast("cache.memory_max_entries", static_cast<long long>(c.memory_max_entries), 1);
 }
 
+// The admin token acts on every user: a short or guessable one is refused at
+// start-up rather than accepted (issue 11). "" means no admin token at all.
+constexpr std::size_t kMinAdminTokenLength = 32;
+
+Result<void> ValidateAuth(const AuthOptions& a) {
+  const std::string& token = a.admin_token;
+  if (token.empty()) return Ok();
+  const bool token_like = std::all_of(token.begin(), token.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
+  });
+  if (token.size() >= kMinAdminTokenLength && token_like) return Ok();
+  // The token itself is never echoed: only its length.
+  return InvalidArgument("auth.admin_token",
+                         "auth.admin_token must be at least 32 characters of A-Z, a-z, 0-9 and "
+                         "-._~+/= (got " +
+                             std::to_string(token.size()) +
+                             (token_like ? "" : ", with other characters") +
+                             "); make one with: openssl rand -hex 32");
+}
+
 Result<void> ValidateRateLimit(const RateLimitOptions& r) {
   ANALYTICS_RETURN_IF_ERROR(Positive("rate_limit.requests_per_second", r.requests_per_second));
   if (std::isfinite(r.burst) && r.burst >= 1) return Ok();
@@ -185,6 +205,7 @@ Result<void> Validate(const Config& config) {
   ANALYTICS_RETURN_IF_ERROR(ValidateServer(config.server));
   ANALYTICS_RETURN_IF_ERROR(ValidateDatabase(config.database));
   ANALYTICS_RETURN_IF_ERROR(ValidateCache(config.cache));
+  ANALYTICS_RETURN_IF_ERROR(ValidateAuth(config.auth));
   ANALYTICS_RETURN_IF_ERROR(ValidateRateLimit(config.rate_limit));
   ANALYTICS_RETURN_IF_ERROR(ValidateLimits(config.limits));
   ANALYTICS_RETURN_IF_ERROR(ValidateLogging(config.logging));

@@ -129,18 +129,19 @@ TEST(Load, EnvOverridesTheFile) {
                                      "server: {workers: 2}\n"
                                      "database: {url: \"sqlite:///tmp/file.db\"}\n"
                                      "cache: {url: memory}\n"
-                                     "auth: {admin_token: from-file}\n");
+                                     "auth: {admin_token: from-file-0123456789abcdef0123456789}\n");
 
-  Result<LoadedConfig> loaded = Load(path, Env({{"DATABASE_URL", "postgresql://u:p@db/analytics"},
-                                                {"REDIS_URL", "redis://cache:6379/1"},
-                                                {"WORKERS", "16"},
-                                                {"ANALYTICS_ADMIN_TOKEN", "from-env"}}));
+  Result<LoadedConfig> loaded =
+      Load(path, Env({{"DATABASE_URL", "postgresql://u:p@db/analytics"},
+                      {"REDIS_URL", "redis://cache:6379/1"},
+                      {"WORKERS", "16"},
+                      {"ANALYTICS_ADMIN_TOKEN", "from-env-0123456789abcdef0123456789"}}));
 
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   EXPECT_EQ(loaded->config.database.url, "postgresql://u:p@db/analytics");
   EXPECT_EQ(loaded->config.cache.url, "redis://cache:6379/1");
   EXPECT_EQ(loaded->config.server.workers, 16);
-  EXPECT_EQ(loaded->config.auth.admin_token, "from-env");
+  EXPECT_EQ(loaded->config.auth.admin_token, "from-env-0123456789abcdef0123456789");
 }
 
 TEST(Load, EnvOverridesDefaultsWithoutAFile) {

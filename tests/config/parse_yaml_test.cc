@@ -110,10 +110,10 @@ TEST(ParseYaml, EveryKeyIsRead) {
 }
 
 TEST(ParseYaml, AdminTokenIsRead) {
-  Result<Config> config = ParseYaml("auth:\n  admin_token: abc123\n");
+  Result<Config> config = ParseYaml("auth:\n  admin_token: abc123abc123abc123abc123abc123abc123\n");
 
   ASSERT_TRUE(config.ok()) << config.error().message;
-  EXPECT_EQ(config->auth.admin_token, "abc123");
+  EXPECT_EQ(config->auth.admin_token, "abc123abc123abc123abc123abc123abc123");
 }
 
 TEST(ParseYaml, ScheduleReplacesOnlyThatJob) {

@@ -108,3 +108,28 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace analytics::config
+
+namespace analytics::config {
+namespace {
+
+TEST(Validate, AdminTokenIsEmptyOrAtLeast32TokenCharacters) {
+  Config config;
+  for (const char* good :
+       {"", "0123456789abcdef0123456789abcdef",
+        "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Cg==", "a-b.c_d~e+f/g=h0123456789ABCDEFGH"}) {
+    config.auth.admin_token = good;
+    EXPECT_TRUE(Validate(config).ok()) << good;
+  }
+  for (const char* bad :
+       {"secret", "0123456789abcdef0123456789abcde", "0123456789abcdef 0123456789abcdef",
+        "0123456789abcdef0123456789abcdef\n", "0123456789abcdef0123456789abcdef\xC3\xA9"}) {
+    config.auth.admin_token = bad;
+    Result<void> valid = Validate(config);
+    ASSERT_FALSE(valid.ok()) << bad;
+    EXPECT_EQ(valid.error().field, "auth.admin_token");
+    EXPECT_EQ(valid.error().message.find(bad), std::string::npos) << "the token is echoed";
+  }
+}
+
+}  // namespace
+}  // namespace analytics::config

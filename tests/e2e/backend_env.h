@@ -30,7 +30,7 @@
 
 namespace analytics::e2e {
 
-inline constexpr char kServicesAdminToken[] = "e2e-backends-admin-token-0123456789";
+inline constexpr char kServicesAdminToken[] = "e2e-backends-admin-token-0123456789abcdef";
 inline constexpr char kPgBin[] = "/usr/lib/postgresql/15/bin";
 
 // What this machine lacks to run private instances; "" when nothing.

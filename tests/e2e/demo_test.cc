@@ -2,6 +2,7 @@
 // second run in the same directory keeps the data and prints a fresh token.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -81,6 +82,33 @@ TEST_F(Demo, SeedsAndPrintsWorkingTokens) {
   EXPECT_GT(body["task_totals"].value("total", 0), 0) << overview.body;
   EXPECT_EQ(as_admin.status, 200) << as_admin.body;
   EXPECT_EQ(stopped.code, 0) << stopped.Describe() << "\n" << child->Stderr();
+}
+
+TEST_F(Demo, AConfiguredAdminTokenIsNeverPrintedAndItsFilesAreTheOwnersOnly) {
+  const std::string secret = "configured-admin-token-0123456789abcdef";
+  const int port = FreePort();
+  std::unique_ptr<ChildProcess> child =
+      Start({"demo", "--port", std::to_string(port), "--users", "2", "--tasks", "20"},
+            {{"ANALYTICS_ADMIN_TOKEN", secret}});
+  ASSERT_TRUE(WaitForStdout(*child, kReady)) << child->Stdout() << child->Stderr();
+  testing::HttpResult as_admin = testing::Get(port, "/api/v1/users", Bearer(secret));
+  child->Signal(SIGTERM);
+  ASSERT_EQ(child->Wait(kStopWithin).code, 0) << child->Stderr();
+
+  EXPECT_EQ(as_admin.status, 200) << as_admin.body;
+  EXPECT_EQ(child->Stdout().find(secret), std::string::npos) << child->Stdout();
+  EXPECT_TRUE(Contains(child->Stdout(), "admin token: (the configured auth.admin_token)"));
+  // Users' data, tokens' hashes and logs: 0600 files in 0700 folders.
+  auto mode = [&](const std::string& name) {
+    struct stat st {};
+    EXPECT_EQ(::stat(Path(name).c_str(), &st), 0) << name;
+    return st.st_mode & 0777;
+  };
+  EXPECT_EQ(mode("var"), 0700u);
+  EXPECT_EQ(mode("var/analytics.db"), 0600u);
+  EXPECT_EQ(mode("var/log"), 0700u);
+  EXPECT_EQ(mode("var/log/analytics.log"), 0600u);
+  EXPECT_EQ(mode("var/log/access.log"), 0600u);
 }
 
 TEST_F(Demo, SecondRunKeepsTheDataAndRotatesTheToken) {

@@ -17,7 +17,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr char kAdminToken[] = "e2e-admin-token-0123456789";
+constexpr char kAdminToken[] = "e2e-admin-token-0123456789abcdef0123";
 constexpr auto kStopWithin = seconds(5);
 
 testing::HeaderList Bearer(const std::string& token) {

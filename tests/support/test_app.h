@@ -14,7 +14,7 @@
 
 namespace analytics::test {
 
-inline constexpr const char* kAdminToken = "test-admin-token-0123456789";
+inline constexpr const char* kAdminToken = "test-admin-token-0123456789abcdef0123456789";
 
 // Not thread-safe to construct; the server it runs is.
 class TestApp {

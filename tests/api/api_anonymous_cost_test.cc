@@ -1,0 +1,83 @@
+// What an anonymous client can make the server spend (issue 11, items 2 and
+// 6): no label of /metrics comes from raw input, so no request adds series
+// (memory) for ever; /health and /metrics do their database work at most once
+// a second however often they are called.
+#include <set>
+#include <thread>
+
+#include "api_test_util.h"
+
+namespace analytics::apitest {
+namespace {
+
+using analytics::testing::Connection;
+
+class AnonymousCostApiTest : public ApiTest {
+ protected:
+  std::string Scrape() {
+    HttpResult r = analytics::testing::Get(port(), "/metrics");
+    EXPECT_EQ(r.status, 200);
+    return r.body;
+  }
+};
+
+TEST_P(AnonymousCostApiTest, InventedMethodsDoNotAddMetricSeries) {
+  Connection warm(port());
+  (void)warm.Send("BREW", "/nothing");
+  const std::size_t before = Scrape().size();
+
+  for (int i = 0; i < 300; ++i) {
+    Connection c(port());
+    const std::string method = "X" + std::to_string(i) + std::string(2000, 'M');
+    HttpResult r = c.Send(method, "/nothing/" + std::to_string(i));
+    EXPECT_GE(r.status, 400) << r.status;
+  }
+  const std::string after = Scrape();
+
+  // 300 distinct methods and paths: a few more counts, no new series.
+  EXPECT_LT(after.size(), before + 2000) << "grew from " << before << " to " << after.size();
+  EXPECT_EQ(after.find("MMMMMMMMMM"), std::string::npos);
+  EXPECT_EQ(after.find("/nothing/"), std::string::npos);
+  EXPECT_NE(after.find("method=\"OTHER\""), std::string::npos);
+  EXPECT_NE(after.find("route=\"unmatched\""), std::string::npos);
+}
+
+TEST_P(AnonymousCostApiTest, HealthChecksRunAtMostOnceASecond) {
+  std::set<std::string> checked_at;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200; ++i) {
+    HttpResult r = analytics::testing::Get(port(), "/health");
+    ASSERT_EQ(r.status, 200) << r.body;
+    checked_at.insert(Body(r)["checked_at"].get<std::string>());
+  }
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+          .count();
+
+  // One check per second that passed (and one for the first call).
+  EXPECT_LE(checked_at.size(), static_cast<std::size_t>(seconds) + 2) << seconds << " s";
+}
+
+TEST_P(AnonymousCostApiTest, MetricsReadTheDatabaseAtMostOnceASecond) {
+  auto active_users = [this] {
+    const std::string text = Scrape();
+    const std::size_t at = text.find("\nanalytics_active_users ");
+    EXPECT_NE(at, std::string::npos) << text;
+    return at == std::string::npos ? -1 : std::stoi(text.substr(at + 24));
+  };
+  const int before = active_users();
+  Client writer = As(app_.CreateUser("w1"));
+
+  CreateTask(writer, "w1", "counted later");
+  const int within_the_second = active_users();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  const int after = active_users();
+
+  EXPECT_EQ(within_the_second, before);
+  EXPECT_EQ(after, before + 1);
+}
+
+ANALYTICS_API_TEST_ON_ALL_BACKENDS(AnonymousCostApiTest);
+
+}  // namespace
+}  // namespace analytics::apitest
