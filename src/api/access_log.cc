@@ -62,8 +62,7 @@ std::string FormatAccessLine(const http::Request& request, const http::Response&
   line += Quoted(request.Header("referer"));
   line += ' ';
   line += Quoted(request.Header("user-agent"));
-  std::snprintf(buf, sizeof buf, " rt=%.6f rid=",
-                std::chrono::duration<double>(latency).count());
+  std::snprintf(buf, sizeof buf, " rt=%.6f rid=", std::chrono::duration<double>(latency).count());
   line += buf;
   line += request.request_id.empty() ? "-" : request.request_id;
   // A note is one word (RateLimitExceeded); anything longer, such as an

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "api/api.h"
+#include "api/rate_limiter.h"
 #include "base/refreshed.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -20,14 +21,17 @@ using model::Caller;
 
 class UsersHandler {
  public:
-  explicit UsersHandler(Services& s) : s_(s) {}
+  UsersHandler(Services& s, const config::RateLimitOptions& limits);
   Response Create(Request& request, const Caller& caller);
   Response Get(Request& request, const Caller& caller);
   Response List(Request& request, const Caller& caller);
+  // Rotations have a bucket of their own per user (rate_limit.rotations_*):
+  // each one drops cached tokens on every instance.
   Response RotateToken(Request& request, const Caller& caller);
 
  private:
   Services& s_;
+  RateLimiter rotations_;
 };
 
 class TasksHandler {

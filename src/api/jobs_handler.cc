@@ -94,7 +94,8 @@ Response JobsHandler::Run(Request& request, const Caller&) {
          {"duration_ms", report->duration.count()}};
   if (!report->succeeded) {
     // problem+json (RFC 9457) with the run's id and error as extension members.
-    Response response = http::ProblemResponse(http::status::kInternal, "job failed: " + report->error);
+    Response response =
+        http::ProblemResponse(http::status::kInternal, "job failed: " + report->error);
     Json problem = Json::parse(response.body);
     problem["run_id"] = report->run_id;
     problem["job"] = name;

@@ -49,8 +49,8 @@ Match Router::Find(http::Request& request) const {
   match.status = http::status::kNotFound;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     if (!MatchSegments(segments_[i], path, nullptr)) continue;
-    http::Method method = request.method == http::Method::kHead ? http::Method::kGet
-                                                                 : request.method;
+    http::Method method =
+        request.method == http::Method::kHead ? http::Method::kGet : request.method;
     if (routes_[i].method == method) {
       MatchSegments(segments_[i], path, &request.path_params);
       match.route = &routes_[i];

@@ -29,6 +29,9 @@ struct Route {
   RouteHandler handler;
   // A cached analytics read the fast path may answer on the I/O thread.
   bool fast = false;
+  // Tokens of the caller's rate-limit bucket one request costs, before its
+  // body's share (Api::Handle): an export reads every row of a user.
+  double cost = 1;
 };
 
 struct Match {

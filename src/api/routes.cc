@@ -46,7 +46,8 @@ std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHa
       {Method::kGet, u + "/analytics/daily", Access::kOwner, bind(stats, &StatsHandler::Daily)},
       {Method::kGet, u + "/analytics/{metric}", Access::kOwner, bind(stats, &StatsHandler::Stat),
        /*fast=*/true},
-      {Method::kGet, u + "/export", Access::kOwner, bind(exports, &ExportHandler::Export)},
+      {Method::kGet, u + "/export", Access::kOwner, bind(exports, &ExportHandler::Export),
+       /*fast=*/false, /*cost=*/10},
       {Method::kPost, "/api/v1/admin/cache/invalidate", Access::kAdmin,
        bind(ops, &OpsHandler::InvalidateCache)},
       {Method::kGet, "/api/v1/admin/jobs", Access::kAdmin, bind(jobs, &JobsHandler::Status)},
@@ -80,13 +81,15 @@ struct Api::State {
   State(Services s, ApiOptions o)
       : services(s),
         options(std::move(o)),
-        users(services),
+        users(services, options.rate_limit),
         tasks(services),
         stats(services),
         exports(services),
         jobs(services),
         ops(services),
         limiter(options.rate_limit),
+        failed_auth(options.rate_limit.enabled, options.rate_limit.failed_auth_per_second,
+                    options.rate_limit.failed_auth_burst),
         router(BuildRoutes(users, tasks, stats, exports, jobs, ops)) {}
 
   Services services;
@@ -97,12 +100,16 @@ struct Api::State {
   ExportHandler exports;
   JobsHandler jobs;
   OpsHandler ops;
-  RateLimiter limiter;
+  RateLimiter limiter;      // requests, per principal or client address
+  RateLimiter failed_auth;  // bearer tokens that matched nobody, per client address
   Router router;
 
-  // A 429 when `key`'s bucket is empty; draws one request from it otherwise.
-  std::optional<http::Response> OverLimit(std::string_view key) {
-    RateDecision decision = limiter.Take(key, std::chrono::steady_clock::now());
+  // A 429 when `key`'s bucket holds fewer than `cost` tokens; draws them otherwise.
+  std::optional<http::Response> OverLimit(std::string_view key, double cost = 1) {
+    return TooMany(limiter.Take(key, std::chrono::steady_clock::now(), cost));
+  }
+
+  static std::optional<http::Response> TooMany(const RateDecision& decision) {
     if (decision.allowed) return std::nullopt;
     http::Response response = http::ProblemResponse(
         http::status::kTooManyRequests, "rate limit exceeded; retry after the Retry-After delay");
@@ -111,6 +118,26 @@ struct Api::State {
     return response;
   }
 };
+
+namespace {
+
+// Who pays for a request: the principal, never the token (a token in a map
+// key is a token in memory for as long as the bucket lives, and each new
+// token would be a fresh bucket). Anonymous and unauthenticated requests pay
+// by client address.
+std::string PrincipalKey(const model::Caller& caller) {
+  return caller.is_admin ? std::string("admin") : "u:" + caller.user_id;
+}
+std::string AddressKey(std::string_view address) { return "a:" + std::string(address); }
+
+// A request's cost: its route's, plus one token per 64 KiB of body, so a
+// 10,000-task batch (about 1.7 MB) costs what some 28 small requests do.
+constexpr double kBodyBytesPerToken = 64 * 1024;
+double CostOf(const Route& route, const http::Request& request) {
+  return route.cost + static_cast<double>(request.body.size()) / kBodyBytesPerToken;
+}
+
+}  // namespace
 
 Api::Api(Services services, ApiOptions options)
     : state_(std::make_unique<State>(services, std::move(options))) {}
@@ -122,18 +149,15 @@ http::Response Api::Handle(http::Request& request) {
   std::string_view token = BearerToken(request);
   // A request the fast path passed on has been charged already.
   bool limited = !IsExempt(request.path) && !request.rate_charged;
-  // Buckets are per token only for tokens that authenticate; anything else
-  // (no token, a made-up one, an unknown path) draws on the client address's
-  // bucket, so random tokens cannot buy fresh buckets.
-  auto over_limit = [&](std::string_view key) -> std::optional<http::Response> {
+  auto over_limit = [&](const std::string& key, double cost) -> std::optional<http::Response> {
     if (!limited) return std::nullopt;
-    return s.OverLimit(key);
+    return s.OverLimit(key, cost);
   };
-  std::string_view address = request.remote_address;
+  const std::string address = AddressKey(request.remote_address);
 
   Match match = s.router.Find(request);
   if (match.route == nullptr) {
-    if (auto limit = over_limit(address)) return *limit;
+    if (auto limit = over_limit(address, 1)) return *limit;
     http::Response response = match.status == http::status::kMethodNotAllowed
                                   ? http::ProblemResponse(match.status, "method not allowed")
                                   : http::ProblemResponse(match.status, "no such resource");
@@ -147,18 +171,33 @@ http::Response Api::Handle(http::Request& request) {
   bool needs_token = route.access != Access::kAnyone ||
                      (route.pattern == "/metrics" && s.options.metrics_require_admin);
   if (!needs_token) {
-    if (auto limit = over_limit(token.empty() ? address : token)) return *limit;
+    if (auto limit = over_limit(address, CostOf(route, request))) return *limit;
     return route.handler(request, caller);
   }
-  auto authenticated = s.services.users.Authenticate(token);
-  if (!authenticated.ok()) {
-    if (authenticated.error().code == ErrorCode::kUnauthenticated) {
-      if (auto limit = over_limit(address)) return *limit;
+  // A token known in memory costs no query. Any other must be looked up; an
+  // address whose made-up tokens used up its failed_auth bucket is refused
+  // before the lookup, so a flood of random tokens costs the database at
+  // most failed_auth_per_second queries a second (and repeats of one bad
+  // token none: UserService remembers it).
+  Result<model::Caller> authenticated = Error{ErrorCode::kUnauthenticated, "", {}};
+  if (std::optional<model::Caller> cached = s.services.users.KnownCaller(token)) {
+    authenticated = std::move(*cached);
+  } else {
+    if (!token.empty() && limited) {
+      const auto now = std::chrono::steady_clock::now();
+      if (auto limit = State::TooMany(s.failed_auth.Check(address, now))) return *limit;
     }
-    return http::ProblemResponse(authenticated.error());
+    authenticated = s.services.users.Authenticate(token);
+    if (!authenticated.ok() && authenticated.error().code == ErrorCode::kUnauthenticated) {
+      if (!token.empty() && limited) {
+        (void)s.failed_auth.Take(address, std::chrono::steady_clock::now());
+      }
+      if (auto limit = over_limit(address, 1)) return *limit;
+    }
   }
-  if (auto limit = over_limit(token)) return *limit;
+  if (!authenticated.ok()) return http::ProblemResponse(authenticated.error());
   caller = *authenticated;
+  if (auto limit = over_limit(PrincipalKey(caller), CostOf(route, request))) return *limit;
   request.user = caller.is_admin ? "admin" : caller.user_id;
   // kAnyone routes ask for a token only when they are admin-only by config.
   bool allowed =
@@ -190,7 +229,7 @@ bool Api::TryFast(http::Request& request, http::FastAnswer answer) {
   request.user = caller->is_admin ? "admin" : caller->user_id;
   if (s.options.rate_limit.enabled) {
     request.rate_charged = true;
-    if (auto limit = s.OverLimit(token)) {
+    if (auto limit = s.OverLimit(PrincipalKey(*caller))) {
       answer(std::move(*limit));
       return true;
     }

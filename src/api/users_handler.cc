@@ -71,8 +71,21 @@ Response UsersHandler::List(Request& request, const Caller&) {
   return http::JsonResponse(http::status::kOk, j.dump());
 }
 
+UsersHandler::UsersHandler(Services& s, const config::RateLimitOptions& limits)
+    : s_(s), rotations_(limits.enabled, limits.rotations_per_minute / 60, limits.rotation_burst) {}
+
 Response UsersHandler::RotateToken(Request& request, const Caller&) {
-  auto issued = s_.users.RotateToken(std::string(request.PathParam("uid")));
+  const std::string uid(request.PathParam("uid"));
+  RateDecision rotation = rotations_.Take(uid, std::chrono::steady_clock::now());
+  if (!rotation.allowed) {
+    Response response = http::ProblemResponse(
+        http::status::kTooManyRequests,
+        "too many token rotations for this user; retry after the Retry-After delay");
+    response.SetHeader("Retry-After", std::to_string(rotation.retry_after.count()));
+    response.log_note = "RateLimitExceeded";
+    return response;
+  }
+  auto issued = s_.users.RotateToken(uid);
   if (!issued.ok()) return Problem(issued.error());
   Response response = http::JsonResponse(http::status::kOk, IssuedJson(*issued).dump());
   response.SetHeader("Cache-Control", "no-store");

@@ -36,8 +36,8 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
   if (!cache.ok()) return cache.error();
   app->cache_ = std::move(*cache);
 
-  app->users_ = std::make_unique<users::UserService>(*app->db_, *app->cache_, *app->clock_,
-                                                     config.auth.admin_token);
+  app->users_ = std::make_unique<users::UserService>(
+      *app->db_, *app->clock_, config.auth.admin_token, users::TokenCacheOptions{});
   app->stats_ =
       std::make_unique<stats::StatsService>(*app->db_, *app->cache_, *app->clock_, config.cache);
   app->tasks_ = std::make_unique<tasks::TaskService>(*app->db_, *app->cache_, *app->clock_,

@@ -64,14 +64,6 @@ class Cache {
     InvalidateUser(user_id);
   }
   virtual void Flush() = 0;
-  // Changes whenever any instance revokes tokens (users::UserService drops its
-  // in-process token cache when it does); nullopt when it cannot be read
-  // (Redis down).
-  virtual std::optional<std::string> RevocationStamp() = 0;
-  // Moves the stamp on (a token rotation). Never fails the caller: while
-  // Redis is down it is remembered and applied before anything is read from
-  // Redis again.
-  virtual void Revoke() = 0;
   virtual CacheStats Stats() = 0;
   virtual bool healthy() = 0;
   virtual std::string_view name() const = 0;  // "memory" or "redis"

@@ -25,6 +25,4 @@ std::string StatKey(std::string_view stat, std::string_view user_id) { return Jo
 
 std::string GenerationKey(std::string_view user_id) { return Join("gen", user_id); }
 
-std::string RevocationKey() { return Join("auth", "revoked"); }
-
 }  // namespace analytics::cache

@@ -20,6 +20,5 @@ bool IsStatName(std::string_view name);
 std::string OverviewKey(std::string_view user_id);                     // analytics:overview:u
 std::string StatKey(std::string_view stat, std::string_view user_id);  // analytics:{stat}:u
 std::string GenerationKey(std::string_view user_id);                   // analytics:gen:u
-std::string RevocationKey();  // analytics:auth:revoked (RedisCache::RevocationStamp)
 
 }  // namespace analytics::cache

@@ -317,12 +317,6 @@ void MemoryCache::Flush() {
   }
 }
 
-std::optional<std::string> MemoryCache::RevocationStamp() {
-  return std::to_string(revocations_.load());
-}
-
-void MemoryCache::Revoke() { revocations_.fetch_add(1); }
-
 CacheStats MemoryCache::Stats() {
   CacheStats stats;
   stats.hits = hits_.load(std::memory_order_relaxed);

@@ -47,9 +47,6 @@ class MemoryCache final : public Cache {
                             std::string_view value, std::chrono::seconds ttl) override;
   // Drops every entry and invalidates every ticket taken before it.
   void Flush() override;
-  // A local counter: only this process's Revoke calls move it.
-  std::optional<std::string> RevocationStamp() override;
-  void Revoke() override;
   CacheStats Stats() override;
   bool healthy() override { return true; }
   std::string_view name() const override { return "memory"; }
@@ -63,7 +60,6 @@ class MemoryCache final : public Cache {
   std::vector<std::unique_ptr<Shard>> shards_;
   // The source of every generation number; only ever increases.
   std::atomic<std::uint64_t> generation_counter_{0};
-  std::atomic<std::uint64_t> revocations_{0};
   std::atomic<std::uint64_t> hits_{0};
   std::atomic<std::uint64_t> misses_{0};
   std::atomic<std::uint64_t> evictions_{0};

@@ -56,6 +56,14 @@ struct RateLimitOptions {
   bool enabled = true;              // rate_limit.enabled
   double requests_per_second = 50;  // rate_limit.requests_per_second
   double burst = 100;               // rate_limit.burst
+  // Per client address, for bearer tokens that matched nobody: checked
+  // before the database lookup, drawn on by each failure, so a flood of
+  // made-up tokens costs at most this many queries a second.
+  double failed_auth_per_second = 1;  // rate_limit.failed_auth_per_second
+  double failed_auth_burst = 20;      // rate_limit.failed_auth_burst
+  // Per user, for token rotations (each one drops cached tokens everywhere).
+  double rotations_per_minute = 6;  // rate_limit.rotations_per_minute
+  double rotation_burst = 5;        // rate_limit.rotation_burst
 
   bool operator==(const RateLimitOptions&) const = default;
 };

@@ -59,6 +59,12 @@ constexpr KeySpec kKeys[] = {
     Key<&Config::rate_limit, &RateLimitOptions::requests_per_second>(
         "rate_limit.requests_per_second"),
     Key<&Config::rate_limit, &RateLimitOptions::burst>("rate_limit.burst"),
+    Key<&Config::rate_limit, &RateLimitOptions::failed_auth_per_second>(
+        "rate_limit.failed_auth_per_second"),
+    Key<&Config::rate_limit, &RateLimitOptions::failed_auth_burst>("rate_limit.failed_auth_burst"),
+    Key<&Config::rate_limit, &RateLimitOptions::rotations_per_minute>(
+        "rate_limit.rotations_per_minute"),
+    Key<&Config::rate_limit, &RateLimitOptions::rotation_burst>("rate_limit.rotation_burst"),
     Key<&Config::limits, &LimitOptions::max_body_bytes>("limits.max_body_bytes"),
     Key<&Config::limits, &LimitOptions::max_batch_body_bytes>("limits.max_batch_body_bytes"),
     Key<&Config::limits, &LimitOptions::max_header_bytes>("limits.max_header_bytes"),

@@ -128,12 +128,21 @@ Result<void> ValidateAuth(const AuthOptions& a) {
                              "); make one with: openssl rand -hex 32");
 }
 
+Result<void> AtLeastOne(const std::string& key, double value) {
+  if (std::isfinite(value) && value >= 1) return Ok();
+  std::ostringstream shown;
+  shown << value;
+  return OutOfRange(key, ">= 1", shown.str());
+}
+
 Result<void> ValidateRateLimit(const RateLimitOptions& r) {
   ANALYTICS_RETURN_IF_ERROR(Positive("rate_limit.requests_per_second", r.requests_per_second));
-  if (std::isfinite(r.burst) && r.burst >= 1) return Ok();
-  std::ostringstream shown;
-  shown << r.burst;
-  return OutOfRange("rate_limit.burst", ">= 1", shown.str());
+  ANALYTICS_RETURN_IF_ERROR(AtLeastOne("rate_limit.burst", r.burst));
+  ANALYTICS_RETURN_IF_ERROR(
+      Positive("rate_limit.failed_auth_per_second", r.failed_auth_per_second));
+  ANALYTICS_RETURN_IF_ERROR(AtLeastOne("rate_limit.failed_auth_burst", r.failed_auth_burst));
+  ANALYTICS_RETURN_IF_ERROR(Positive("rate_limit.rotations_per_minute", r.rotations_per_minute));
+  return AtLeastOne("rate_limit.rotation_burst", r.rotation_burst);
 }
 
 Result<void> ValidateLimits(const LimitOptions& l) {

@@ -1,6 +1,10 @@
 #include "storage/user_repository.h"
 
 namespace analytics::storage {
+namespace {
+// Rotations kept in token_revocation_log; older rows are pruned as new ones come.
+constexpr std::int64_t kKeptRevocations = 10'000;
+}  // namespace
 
 Result<void> UserRepository::Create(const model::User& user, std::string_view token_hash) {
   auto inserted = tx_.Execute(
@@ -55,7 +59,30 @@ Result<void> UserRepository::ReplaceTokenHash(std::string_view id, std::string_v
   if (*changed == 0) return NotFound("user '" + std::string(id) + "' not found");
   auto counted = tx_.Execute("UPDATE token_revocations SET n = n + 1 WHERE id = 1");
   if (!counted.ok()) return counted.error();
+  auto logged = tx_.Execute(
+      "INSERT INTO token_revocation_log (seq, user_id, revoked_at) "
+      "SELECT n, $1, $2 FROM token_revocations WHERE id = 1",
+      {std::string(id), now});
+  if (!logged.ok()) return logged.error();
+  // Readers more than kKeptRevocations behind drop every cached token instead.
+  auto pruned = tx_.Execute(
+      "DELETE FROM token_revocation_log WHERE seq <= "
+      "(SELECT n FROM token_revocations WHERE id = 1) - $1",
+      {kKeptRevocations});
+  if (!pruned.ok()) return pruned.error();
   return Ok();
+}
+
+Result<std::vector<UserRepository::Revoked>> UserRepository::RevokedAfter(std::int64_t after,
+                                                                          int limit) {
+  auto rows = tx_.Query(
+      "SELECT seq, user_id FROM token_revocation_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+      {after, std::int64_t{limit}});
+  if (!rows.ok()) return rows.error();
+  std::vector<Revoked> revoked;
+  revoked.reserve(rows->size());
+  for (const Row& row : *rows) revoked.push_back(Revoked{row.Int(0), row.Text(1)});
+  return revoked;
 }
 
 Result<std::int64_t> UserRepository::Revocations() {

@@ -24,11 +24,20 @@ class UserRepository {
   Result<std::optional<model::User>> FindByTokenHash(std::string_view token_hash);
   // Users with id > `after`, in id order.
   Result<std::vector<model::User>> List(std::string_view after, int limit);
+  // Replaces the user's token hash, counts the rotation (token_revocations)
+  // and logs it (token_revocation_log) for every process's token cache.
   // Errors: kNotFound.
   Result<void> ReplaceTokenHash(std::string_view id, std::string_view token_hash, Time now);
   Result<std::int64_t> Count();
   // Token rotations so far (token_revocations); ReplaceTokenHash adds one.
   Result<std::int64_t> Revocations();
+  // The users whose tokens were rotated after rotation number `after`, in
+  // order, at most `limit` of them, and the number of the last one returned.
+  struct Revoked {
+    std::int64_t seq = 0;
+    std::string user_id;
+  };
+  Result<std::vector<Revoked>> RevokedAfter(std::int64_t after, int limit);
 
  private:
   Transaction& tx_;

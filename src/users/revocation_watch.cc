@@ -2,13 +2,9 @@
 
 namespace analytics::users {
 
-RevocationWatch::RevocationWatch(cache::Cache& cache, TokenCache& tokens,
+RevocationWatch::RevocationWatch(LogReader read_log, TokenCache& tokens,
                                  std::chrono::milliseconds refresh)
-    : RevocationWatch([&cache] { return cache.RevocationStamp(); }, tokens, refresh) {}
-
-RevocationWatch::RevocationWatch(StampReader read_stamp, TokenCache& tokens,
-                                 std::chrono::milliseconds refresh)
-    : read_stamp_(std::move(read_stamp)),
+    : read_log_(std::move(read_log)),
       tokens_(tokens),
       refresh_ns_(std::chrono::nanoseconds(refresh).count()),
       trust_ns_(refresh_ns_ + refresh_ns_ / 2) {}
@@ -35,20 +31,26 @@ bool RevocationWatch::TrustedWithoutRefresh() const {
 void RevocationWatch::Refresh() {
   std::unique_lock lock(refresh_mu_, std::try_to_lock);
   if (!lock.owns_lock()) return;
-  // Taken before the read: the stamp describes Redis no earlier than this.
+  // Taken before the read: the log describes the database no earlier than this.
   const std::int64_t start = SteadyNanos();
   if (start < refresh_at_ns_.load()) return;  // refreshed while we waited for the lock
-  std::optional<std::string> stamp = read_stamp_();
-  // Unknown also drops everything: a rotation elsewhere may have happened
-  // while Redis was unreachable, and the stamp may read the same afterwards
-  // until that instance replays its pending Revoke.
-  if (!stamp || !last_ || *stamp != *last_) {
+  std::optional<RevocationLog> log = read_log_(last_);
+  if (!log) {
+    // Unknown drops everything: rotations may commit while we cannot read.
     trusted_until_ns_.store(0);
     tokens_.InvalidateAll();
+    last_.reset();
+    refresh_at_ns_.store(start + refresh_ns_);
+    return;
   }
-  last_ = std::move(stamp);
+  if (!last_ || !log->complete) {
+    tokens_.InvalidateAll();
+  } else {
+    for (const std::string& user_id : log->users) tokens_.InvalidateUser(user_id);
+  }
+  last_ = log->last;
   refresh_at_ns_.store(start + refresh_ns_);
-  if (last_) trusted_until_ns_.store(start + trust_ns_);
+  trusted_until_ns_.store(start + trust_ns_);
 }
 
 }  // namespace analytics::users

@@ -21,7 +21,7 @@ class TokenCache::Shard {
 
   struct Entry {
     std::string user_id;
-    Generation generation;
+    Generation cleared;  // TokenCache::cleared_ when it was inserted
     Time inserted_at;
   };
 
@@ -76,9 +76,9 @@ std::optional<std::string> TokenCache::Find(std::string_view token_hash) {
   auto found = shard.entries.find(token_hash);
   if (found == shard.entries.end()) return std::nullopt;
   const Shard::Entry& entry = found->second;
-  // The generation check covers an InvalidateAll that has not reached this
+  // The cleared check covers an InvalidateAll that has not reached this
   // shard yet.
-  if (entry.generation != generation_.load() || now - entry.inserted_at >= max_age_ ||
+  if (entry.cleared != cleared_.load() || now - entry.inserted_at >= max_age_ ||
       now < entry.inserted_at) {
     shard.entries.erase(found);
     return std::nullopt;
@@ -88,20 +88,33 @@ std::optional<std::string> TokenCache::Find(std::string_view token_hash) {
 
 void TokenCache::Insert(std::string_view token_hash, std::string_view user_id,
                         Generation generation) {
-  Shard::Entry entry{std::string(user_id), generation, clock_.Now()};
+  Shard::Entry entry{std::string(user_id), cleared_.load(), clock_.Now()};
   Shard& shard = ShardFor(token_hash);
   std::lock_guard lock(shard.mu);
-  // Under the shard's lock: an InvalidateAll either moved the generation
-  // before this check, or clears this shard after the insert.
+  // Under the shard's lock: an invalidation either moved the generation
+  // before this check, or visits this shard after the insert and removes it.
   if (generation != generation_.load()) return;
   shard.Put(token_hash, std::move(entry));
 }
 
 void TokenCache::InvalidateAll() {
+  cleared_.fetch_add(1);
   generation_.fetch_add(1);
   for (auto& shard : shards_) {
     std::lock_guard lock(shard->mu);
     shard->entries.clear();
+  }
+}
+
+void TokenCache::InvalidateUser(std::string_view user_id) {
+  // First the generation, then the shards: an Insert whose database read
+  // began before this call (so may have seen the old token) is refused, or
+  // lands in a shard before this loop visits it.
+  generation_.fetch_add(1);
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    std::erase_if(shard->entries,
+                  [&](const auto& entry) { return entry.second.user_id == user_id; });
   }
 }
 

@@ -24,10 +24,9 @@ struct TokenCacheOptions {
 };
 
 // Token hash -> user id, sharded and bounded: an insert into a full shard
-// first evicts an eighth of its entries. Entries carry the
-// generation they were made under; InvalidateAll moves the generation on, so
-// an Insert whose database read began before an InvalidateAll is dropped even
-// if it lands after it.
+// first evicts an eighth of its entries. Every invalidation moves the
+// generation on, so an Insert whose database read began before an
+// invalidation is dropped even if it lands after it.
 // Thread-safe. `clock` must outlive the cache.
 class TokenCache {
  public:
@@ -47,6 +46,9 @@ class TokenCache {
   void Insert(std::string_view token_hash, std::string_view user_id, Generation generation);
   // Moves the generation on and drops every entry.
   void InvalidateAll();
+  // Moves the generation on and drops `user_id`'s entries (a token rotation):
+  // other users' entries stay. O(entries).
+  void InvalidateUser(std::string_view user_id);
   std::size_t size() const;
 
  private:
@@ -57,7 +59,8 @@ class TokenCache {
   const Clock& clock_;
   const std::chrono::microseconds max_age_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::atomic<Generation> generation_{0};
+  std::atomic<Generation> generation_{0};  // moved on by every invalidation
+  std::atomic<Generation> cleared_{0};     // moved on by InvalidateAll only
 };
 
 }  // namespace analytics::users

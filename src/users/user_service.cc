@@ -5,36 +5,53 @@
 
 namespace analytics::users {
 
-UserService::UserService(storage::Database& db, cache::Cache& cache, const Clock& clock,
-                         std::string admin_token, const TokenCacheOptions& token_cache)
+namespace {
+// Rotations one read of the log takes; a reader further behind drops every
+// cached token instead (RevocationLog::complete).
+constexpr int kRevocationsPerRead = 1000;
+// Token hashes that matched no user, remembered briefly and in small number:
+// the rate limiter's failed-lookup bucket bounds how fast they come.
+const TokenCacheOptions kUnknownTokens{10'000, 16, std::chrono::seconds(60)};
+}  // namespace
+
+UserService::UserService(storage::Database& db, const Clock& clock, std::string admin_token,
+                         const TokenCacheOptions& token_cache)
     : db_(db),
-      cache_(&cache),
       clock_(clock),
       admin_token_(std::move(admin_token)),
-      tokens_(std::make_unique<TokenCache>(clock, token_cache)) {
-  if (cache.name() == "memory") {
-    // The in-process cache's stamp lives in this process only, and another
-    // process (the CLI's rotate-token) may rotate: follow the database's count.
-    watch_ = std::make_unique<RevocationWatch>([this] { return DatabaseStamp(); }, *tokens_);
-  } else {
-    watch_ = std::make_unique<RevocationWatch>(cache, *tokens_);
-  }
-}
-
-std::optional<std::string> UserService::DatabaseStamp() {
-  std::optional<std::string> stamp;
-  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
-    auto n = storage::UserRepository(tx).Revocations();
-    if (!n.ok()) return n.error();
-    stamp = std::to_string(*n);
-    return Ok();
-  });
-  if (!done.ok()) return std::nullopt;
-  return stamp;
+      tokens_(std::make_unique<TokenCache>(clock, token_cache)),
+      unknown_(std::make_unique<TokenCache>(clock, kUnknownTokens)),
+      watch_(std::make_unique<RevocationWatch>(
+          [this](std::optional<std::int64_t> after) { return ReadRevocations(after); }, *tokens_)) {
 }
 
 UserService::UserService(storage::Database& db, const Clock& clock, std::string admin_token)
-    : db_(db), cache_(nullptr), clock_(clock), admin_token_(std::move(admin_token)) {}
+    : db_(db), clock_(clock), admin_token_(std::move(admin_token)) {}
+
+std::optional<RevocationLog> UserService::ReadRevocations(std::optional<std::int64_t> after) {
+  RevocationLog log;
+  // One statement: on PostgreSQL one round trip, no BEGIN/COMMIT.
+  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
+    storage::UserRepository repo(tx);
+    if (!after) {
+      auto n = repo.Revocations();
+      if (!n.ok()) return n.error();
+      log.last = *n;
+      log.complete = false;
+      return Ok();
+    }
+    auto revoked = repo.RevokedAfter(*after, kRevocationsPerRead);
+    if (!revoked.ok()) return revoked.error();
+    log.last = revoked->empty() ? *after : revoked->back().seq;
+    // Numbers are consecutive: a gap means rows pruned before we read them.
+    log.complete = static_cast<int>(revoked->size()) < kRevocationsPerRead &&
+                   (revoked->empty() || revoked->front().seq == *after + 1);
+    for (auto& r : *revoked) log.users.push_back(std::move(r.user_id));
+    return Ok();
+  });
+  if (!done.ok()) return std::nullopt;
+  return log;
+}
 
 UserService::~UserService() = default;
 
@@ -89,14 +106,9 @@ Result<IssuedToken> UserService::RotateToken(std::string_view id) {
     return Ok();
   });
   if (!done.ok()) return done.error();
-  if (cache_ != nullptr) {
-    // Everything, not just the old token's entry: an Authenticate of the old
-    // token that read the database before the commit may insert it after
-    // any single erase, but not into a new generation. The other instances
-    // drop all their entries on the new stamp anyway.
-    tokens_->InvalidateAll();
-    cache_->Revoke();
-  }
+  // This instance at once; the others when they next read the log (the
+  // rotation's row in token_revocation_log committed with it).
+  if (tokens_ != nullptr) tokens_->InvalidateUser(id);
   return issued;
 }
 
@@ -105,9 +117,20 @@ std::optional<model::Caller> UserService::CachedCaller(std::string_view token) {
   if (!admin_token_.empty() && ConstantTimeEquals(token, admin_token_)) {
     return model::Caller{true, {}};
   }
-  // Never reads the stamp here: this runs on an I/O thread, which must not
-  // wait for Redis or the database.
+  // Never reads the log here: this runs on an I/O thread, which must not
+  // wait for the database.
   if (watch_ == nullptr || !watch_->TrustedWithoutRefresh()) return std::nullopt;
+  std::optional<std::string> user_id = tokens_->Find(HashToken(token));
+  if (!user_id) return std::nullopt;
+  return model::Caller{false, std::move(*user_id)};
+}
+
+std::optional<model::Caller> UserService::KnownCaller(std::string_view token) {
+  if (token.empty()) return std::nullopt;
+  if (!admin_token_.empty() && ConstantTimeEquals(token, admin_token_)) {
+    return model::Caller{true, {}};
+  }
+  if (watch_ == nullptr || !watch_->Trusted()) return std::nullopt;
   std::optional<std::string> user_id = tokens_->Find(HashToken(token));
   if (!user_id) return std::nullopt;
   return model::Caller{false, std::move(*user_id)};
@@ -120,6 +143,10 @@ Result<model::Caller> UserService::Authenticate(std::string_view token) {
     return model::Caller{true, {}};
   }
   std::string hash = HashToken(token);
+  // A token looked up in vain a moment ago is still unknown: tokens are 32
+  // random bytes issued before anyone uses them, so no lookup can precede
+  // the token's creation. A flood of the same bad token costs no query.
+  if (unknown_ != nullptr && unknown_->Find(hash)) return unauthenticated;
   std::optional<TokenCache::Generation> generation;
   if (watch_ != nullptr && watch_->Trusted()) {
     if (std::optional<std::string> user_id = tokens_->Find(hash)) {
@@ -137,8 +164,10 @@ Result<model::Caller> UserService::Authenticate(std::string_view token) {
     return Ok();
   });
   if (!done.ok()) return done.error();
-  // Unknown tokens are never cached: they are rate-limited before they get here.
-  if (!user) return unauthenticated;
+  if (!user) {
+    if (unknown_ != nullptr) unknown_->Insert(hash, "", unknown_->generation());
+    return unauthenticated;
+  }
   if (generation) tokens_->Insert(hash, user->id, *generation);
   return model::Caller{false, user->id};
 }

@@ -10,7 +10,6 @@
 
 #include "base/clock.h"
 #include "base/result.h"
-#include "cache/cache.h"
 #include "model/caller.h"
 #include "model/user.h"
 #include "storage/database.h"
@@ -26,19 +25,18 @@ struct IssuedToken {
 
 // Authenticate answers from an in-process TokenCache when it can: a token
 // found in the database is cached for options.max_age, and trusted only while
-// `cache`'s revocation stamp is known and unchanged (RevocationWatch). A
-// rotation on this instance refuses the old token at once; on another
-// instance sharing the Redis cache, within about RevocationWatch::kRefresh.
-// With the in-process cache the stamp is the database's count of rotations
-// (token_revocations), so a rotation by another process sharing the database
-// (`analytics users rotate-token`) is seen as soon.
+// the database's log of token rotations was read within the last ~150 ms
+// (RevocationWatch). A rotation drops that user's cached tokens at once on
+// the instance that made it, and within about RevocationWatch::kRefresh on
+// every other process sharing the database (another instance, or the CLI's
+// `users rotate-token`), whatever the cache and whether or not Redis is up.
 // Thread-safe. Every reference must outlive the service.
 class UserService {
  public:
   // `admin_token` empty means no admin token is accepted.
-  UserService(storage::Database& db, cache::Cache& cache, const Clock& clock,
-              std::string admin_token, const TokenCacheOptions& token_cache = {});
-  // Without a cache: every Authenticate reads the database.
+  UserService(storage::Database& db, const Clock& clock, std::string admin_token,
+              const TokenCacheOptions& token_cache);
+  // Without a token cache: every Authenticate reads the database.
   UserService(storage::Database& db, const Clock& clock, std::string admin_token);
   ~UserService();
 
@@ -49,7 +47,8 @@ class UserService {
   // Users with id > `after`, in id order, at most `limit`.
   Result<std::vector<model::User>> List(std::string_view after, int limit);
   // Replaces the user's token; the old one stops working at once on this
-  // instance, and within about RevocationWatch::kRefresh on the others.
+  // instance, and within about RevocationWatch::kRefresh on the others. Other
+  // users' cached tokens stay cached.
   // Errors: kNotFound, kUnavailable.
   Result<IssuedToken> RotateToken(std::string_view id);
   // The caller a bearer token stands for. Errors: kUnauthenticated (unknown
@@ -61,17 +60,21 @@ class UserService {
   // stamp, so it answers nullopt once the last read is ~150 ms old until an
   // Authenticate call reads it again.
   std::optional<model::Caller> CachedCaller(std::string_view token);
+  // CachedCaller that may re-read the rotation log first (one statement at
+  // most every RevocationWatch::kRefresh): for worker threads, to tell a known
+  // token from one that needs a lookup.
+  std::optional<model::Caller> KnownCaller(std::string_view token);
 
  private:
-  // The count of token rotations in the database, or nullopt when unreadable.
-  std::optional<std::string> DatabaseStamp();
+  // The rotation log past `after` (RevocationWatch::LogReader).
+  std::optional<RevocationLog> ReadRevocations(std::optional<std::int64_t> after);
 
   storage::Database& db_;
-  cache::Cache* cache_;  // null: no token cache
   const Clock& clock_;
   std::string admin_token_;
-  std::unique_ptr<TokenCache> tokens_;      // null without a cache
-  std::unique_ptr<RevocationWatch> watch_;  // null without a cache
+  std::unique_ptr<TokenCache> tokens_;      // null without a token cache
+  std::unique_ptr<TokenCache> unknown_;     // token hashes that matched nobody; null likewise
+  std::unique_ptr<RevocationWatch> watch_;  // null without a token cache
 };
 
 }  // namespace analytics::users

@@ -336,22 +336,5 @@ TEST(MemoryCache, RacingStalePutNeverSurvivesInvalidation) {
   }
 }
 
-TEST(MemoryCache, RevocationStampMovesOnEveryRevoke) {
-  FakeClock clock(Start());
-  MemoryCache cache(WithMaxEntries(100), clock);
-  const std::optional<std::string> before = cache.RevocationStamp();
-  ASSERT_TRUE(before.has_value());
-
-  cache.Revoke();
-  const std::optional<std::string> after = cache.RevocationStamp();
-  cache.Flush();
-
-  ASSERT_TRUE(after.has_value());
-  EXPECT_NE(*after, *before);
-  EXPECT_EQ(cache.RevocationStamp(), after);  // reading does not move it, Flush neither
-  cache.Revoke();
-  EXPECT_NE(cache.RevocationStamp(), after);
-}
-
 }  // namespace
 }  // namespace analytics::cache

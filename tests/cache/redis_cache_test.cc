@@ -191,12 +191,10 @@ TEST_F(RedisCacheTest, EveryKeyWrittenHasATtl) {
   cache_->InvalidateUser("u2");
   cache_->InvalidateUser("never-cached");
   (void)cache_->BeginCompute("u3");
-  cache_->Revoke();
 
-  std::set<std::string> expected = {"analytics:epoch",       "analytics:gen:u1",
-                                    "analytics:gen:u2",      "analytics:gen:never-cached",
-                                    "analytics:gen:u3",      "analytics:overview:u1",
-                                    "analytics:auth:revoked"};
+  std::set<std::string> expected = {"analytics:epoch",  "analytics:gen:u1",
+                                    "analytics:gen:u2", "analytics:gen:never-cached",
+                                    "analytics:gen:u3", "analytics:overview:u1"};
   for (std::string_view stat : kStatNames) expected.insert(StatKey(stat, "u1"));
   const std::set<std::string> keys = AnalyticsKeys();
   EXPECT_EQ(keys, expected);
@@ -214,57 +212,6 @@ TEST_F(RedisCacheTest, EveryKeyWrittenHasATtl) {
       EXPECT_LE(ttl, 86400) << key;
     }
   }
-}
-
-TEST_F(RedisCacheTest, RevocationStampIsRandomSharedAndHasATtl) {
-  RedisCache other(options_);
-  const std::optional<std::string> initial = cache_->RevocationStamp();  // creates the key
-  ASSERT_TRUE(initial.has_value());
-  EXPECT_EQ(other.RevocationStamp(), initial);
-  // The runbook's hit rate is the cache's: reading the stamp is not a hit.
-  EXPECT_TRUE(MovesNoKeyspaceStats([&] { EXPECT_EQ(other.RevocationStamp(), initial); }));
-  EXPECT_GT(Raw({"TTL", "analytics:auth:revoked"}).integer, 29LL * 86400);
-
-  cache_->Revoke();
-  const std::optional<std::string> first = other.RevocationStamp();
-  cache_->Revoke();
-  const std::optional<std::string> second = other.RevocationStamp();
-
-  ASSERT_TRUE(first.has_value());
-  ASSERT_TRUE(second.has_value());
-  EXPECT_NE(*first, *initial);
-  EXPECT_NE(*second, *first);
-  EXPECT_EQ(cache_->RevocationStamp(), second);
-  EXPECT_EQ(Raw({"GET", "analytics:auth:revoked"}).text, *second);
-  const long long ttl = Raw({"TTL", "analytics:auth:revoked"}).integer;
-  EXPECT_GT(ttl, 29LL * 86400);
-  EXPECT_LE(ttl, 30LL * 86400);
-}
-
-TEST_F(RedisCacheTest, DeletedRevocationStampComesBackAsANewValue) {
-  cache_->Revoke();
-  const std::optional<std::string> stamp = cache_->RevocationStamp();
-  ASSERT_TRUE(stamp.has_value());
-
-  Raw({"DEL", "analytics:auth:revoked"});
-  const std::optional<std::string> after = cache_->RevocationStamp();
-
-  ASSERT_TRUE(after.has_value());
-  EXPECT_NE(*after, *stamp);
-  EXPECT_GT(Raw({"TTL", "analytics:auth:revoked"}).integer, 0);
-  Raw({"SET", "analytics:auth:revoked", "garbage", "EX", "60"});
-  EXPECT_TRUE(cache_->RevocationStamp().has_value());  // replaced, not fatal
-}
-
-TEST_F(RedisCacheTest, FlushKeepsTheRevocationStamp) {
-  cache_->Revoke();
-  const std::optional<std::string> stamp = cache_->RevocationStamp();
-  Fill(*cache_, "u1", OverviewKey("u1"), "v");
-
-  cache_->Flush();
-
-  EXPECT_EQ(cache_->Get(OverviewKey("u1")), std::nullopt);
-  EXPECT_EQ(cache_->RevocationStamp(), stamp);
 }
 
 TEST_F(RedisCacheTest, TicketIsEpochAndGeneration) {

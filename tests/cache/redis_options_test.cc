@@ -113,28 +113,6 @@ TEST(PendingInvalidations, DrainReplaysAndForgets) {
   EXPECT_TRUE(pending.empty());
 }
 
-TEST(PendingInvalidations, RevokeIsReplayedWithTheUsersAndForgotten) {
-  PendingInvalidations pending(10);
-  pending.AddRevoke();
-  pending.AddUser("u1");
-  EXPECT_FALSE(pending.empty());
-
-  EXPECT_FALSE(pending.Drain([](const PendingInvalidations::Batch& batch) {
-    EXPECT_TRUE(batch.revoke);
-    return false;  // Redis went away again: kept
-  }));
-  EXPECT_FALSE(pending.empty());
-  bool revoked = false;
-  EXPECT_TRUE(pending.Drain([&](const PendingInvalidations::Batch& batch) {
-    revoked = batch.revoke;
-    EXPECT_EQ(batch.user_ids, std::vector<std::string>{"u1"});
-    return true;
-  }));
-
-  EXPECT_TRUE(revoked);
-  EXPECT_TRUE(pending.empty());
-}
-
 TEST(PendingInvalidations, FailedReplayKeepsEverything) {
   PendingInvalidations pending(10);
   pending.AddUser("u1");

@@ -207,28 +207,6 @@ TEST_F(RedisOutageTest, InvalidationWhileUnreachableIsReplayedOnReconnect) {
 // A token rotated while Redis was unreachable: the stamp moves before that
 // instance reads anything from Redis again, so every instance drops its
 // cached tokens.
-TEST_F(RedisOutageTest, RevokeWhileUnreachableIsAppliedOnReconnect) {
-  const std::string query = "?timeout_ms=150&backoff_initial_ms=1000&backoff_max_ms=1000";
-  RedisCache a(Options(query));
-  RedisCache b(Options(query));
-  a.Revoke();
-  const std::optional<std::string> before = b.RevocationStamp();
-  ASSERT_TRUE(before.has_value());
-
-  Signal("STOP");
-  EXPECT_EQ(a.RevocationStamp(), std::nullopt);  // times out: a is now down
-  a.Revoke();                                    // in backoff: never sent
-  Signal("CONT");
-
-  EXPECT_EQ(b.RevocationStamp(), before);  // Redis never heard of it
-  EXPECT_TRUE(WaitHealthy(a, milliseconds(3000)));
-  const std::optional<std::string> after = b.RevocationStamp();
-  ASSERT_TRUE(after.has_value());
-  EXPECT_NE(*after, *before);
-  EXPECT_EQ(a.RevocationStamp(), after);
-  EXPECT_GT(Raw({"TTL", RevocationKey()}).integer, 0);
-}
-
 TEST_F(RedisOutageTest, FlushWhileUnreachableIsReplayedOnReconnect) {
   const std::string query = "?timeout_ms=150&backoff_initial_ms=1000&backoff_max_ms=1000";
   RedisCache a(Options(query));

@@ -53,6 +53,10 @@ rate_limit:
   enabled: false
   requests_per_second: 12.5
   burst: 30
+  failed_auth_per_second: 0.5
+  failed_auth_burst: 7
+  rotations_per_minute: 2
+  rotation_burst: 3
 limits:
   max_body_bytes: 2097152
   max_batch_body_bytes: 33554432

@@ -74,6 +74,10 @@ TEST(ParseYaml, EveryKeyIsRead) {
   EXPECT_FALSE(c.rate_limit.enabled);
   EXPECT_DOUBLE_EQ(c.rate_limit.requests_per_second, 12.5);
   EXPECT_DOUBLE_EQ(c.rate_limit.burst, 30);
+  EXPECT_DOUBLE_EQ(c.rate_limit.failed_auth_per_second, 0.5);
+  EXPECT_DOUBLE_EQ(c.rate_limit.failed_auth_burst, 7);
+  EXPECT_DOUBLE_EQ(c.rate_limit.rotations_per_minute, 2);
+  EXPECT_DOUBLE_EQ(c.rate_limit.rotation_burst, 3);
   EXPECT_EQ(c.limits.max_body_bytes, 2097152u);
   EXPECT_EQ(c.limits.max_batch_body_bytes, 33554432u);
   EXPECT_EQ(c.limits.max_header_bytes, 8192u);

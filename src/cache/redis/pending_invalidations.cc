@@ -24,27 +24,18 @@ void PendingInvalidations::AddFlushAll() {
   UpdateEmptyLocked();
 }
 
-void PendingInvalidations::AddRevoke() {
-  std::lock_guard lock(mu_);
-  revoke_ = ++sequence_;
-  UpdateEmptyLocked();
-}
-
 bool PendingInvalidations::Drain(const std::function<bool(const Batch&)>& replay) {
   std::lock_guard drain_lock(drain_mu_);
   Batch batch;
   std::unordered_map<std::string, std::uint64_t> taken;
   std::uint64_t taken_flush = 0;
-  std::uint64_t taken_revoke = 0;
   {
     std::lock_guard lock(mu_);
-    if (users_.empty() && flush_all_ == 0 && revoke_ == 0) return true;
+    if (users_.empty() && flush_all_ == 0) return true;
     taken = users_;
     taken_flush = flush_all_;
-    taken_revoke = revoke_;
   }
   batch.flush_all = taken_flush != 0;
-  batch.revoke = taken_revoke != 0;
   if (!batch.flush_all) {
     batch.user_ids.reserve(taken.size());
     for (const auto& [user_id, sequence] : taken) batch.user_ids.push_back(user_id);
@@ -54,7 +45,6 @@ bool PendingInvalidations::Drain(const std::function<bool(const Batch&)>& replay
   std::lock_guard lock(mu_);
   // Only what was replayed: an Add during the replay may have come too late for it.
   if (flush_all_ == taken_flush) flush_all_ = 0;
-  if (revoke_ == taken_revoke) revoke_ = 0;
   for (const auto& [user_id, sequence] : taken) {
     auto found = users_.find(user_id);
     if (found != users_.end() && found->second == sequence) users_.erase(found);
@@ -64,7 +54,7 @@ bool PendingInvalidations::Drain(const std::function<bool(const Batch&)>& replay
 }
 
 void PendingInvalidations::UpdateEmptyLocked() {
-  empty_.store(users_.empty() && flush_all_ == 0 && revoke_ == 0, std::memory_order_release);
+  empty_.store(users_.empty() && flush_all_ == 0, std::memory_order_release);
 }
 
 }  // namespace analytics::cache

@@ -16,21 +16,18 @@
 namespace analytics::cache {
 
 // A bounded set of user ids plus a "flush all" flag, which replaces the set
-// when it would grow past `max_users`, plus a "revoke" flag (a token
-// rotation's Cache::Revoke). Thread-safe.
+// when it would grow past `max_users`. Thread-safe.
 class PendingInvalidations {
  public:
   struct Batch {
     bool flush_all = false;
     std::vector<std::string> user_ids;  // may be empty when flush_all
-    bool revoke = false;                // move the revocation stamp on
   };
 
   explicit PendingInvalidations(std::size_t max_users) : max_users_(max_users) {}
 
   void AddUser(std::string_view user_id);
   void AddFlushAll();
-  void AddRevoke();
   // One atomic load: the fast path of every cache call.
   bool empty() const { return empty_.load(std::memory_order_acquire); }
 
@@ -50,7 +47,6 @@ class PendingInvalidations {
   std::uint64_t sequence_ = 0;                            // moves on at every Add
   std::unordered_map<std::string, std::uint64_t> users_;  // user id -> sequence of its Add
   std::uint64_t flush_all_ = 0;  // sequence of the last AddFlushAll; 0 = none
-  std::uint64_t revoke_ = 0;     // sequence of the last AddRevoke; 0 = none
   std::atomic<bool> empty_{true};
 };
 

@@ -133,7 +133,6 @@ Result<RedisReply> RunTicketedPut(RedisConnection& connection, const RedisScript
 RedisCache::RedisCache(const RedisOptions& options)
     : options_(options),
       epoch_key_(std::string(kPrefix) + "epoch"),
-      revocation_key_(RevocationKey()),
       pool_(options),
       pending_(options.max_pending_invalidations),
       batcher_([this] { return Connect(); }, kMaxGetBatch) {}
@@ -274,43 +273,6 @@ void RedisCache::Flush() {
   }
 }
 
-std::optional<std::string> RedisCache::RevocationStamp() {
-  std::optional<RedisPool::Lease> lease = Connect();
-  if (!lease) return std::nullopt;
-  // A script, not GET: read ~10 times a second by every instance, it must
-  // not move keyspace_hits (the runbook's hit rate). A missing key gets a
-  // fresh random value, so "missing" is never a value some instance holds.
-  const std::string ttl = std::to_string(options_.revocation_ttl.count());
-  Result<RedisReply> reply =
-      RunScript(**lease, StampScript(), {revocation_key_}, {FreshValue(), ttl});
-  if (!reply.ok()) {
-    lease->Fail();
-    return std::nullopt;
-  }
-  if (reply->type != RedisReply::Type::kInteger) return std::nullopt;  // an error reply
-  return std::to_string(reply->integer);
-}
-
-void RedisCache::Revoke() {
-  std::optional<RedisPool::Lease> lease = Connect();
-  if (!lease) {
-    pending_.AddRevoke();
-    return;
-  }
-  if (!RevokeOn(**lease)) {
-    pending_.AddRevoke();
-    lease->Fail();
-  }
-}
-
-// A random value, never INCR: after the key expired or was deleted, an INCR
-// could repeat a stamp some instance still holds.
-bool RedisCache::RevokeOn(RedisConnection& connection) {
-  const std::string ttl = std::to_string(options_.revocation_ttl.count());
-  Result<RedisReply> reply = connection.Run({"SET", revocation_key_, FreshValue(), "EX", ttl});
-  return reply.ok() && !reply->is_error();
-}
-
 bool RedisCache::FlushOn(RedisConnection& connection) {
   const std::string fresh_epoch = FreshValue();
   const std::string meta_ttl = std::to_string(options_.meta_ttl.count());
@@ -331,9 +293,7 @@ bool RedisCache::FlushOn(RedisConnection& connection) {
     cursor = page->elements[0].text;
     RedisArgv unlink = {"UNLINK"};
     for (const RedisReply& key : page->elements[1].elements) {
-      // The revocation stamp is no cached value: deleting it would only make
-      // every instance drop its cached tokens.
-      if (key.text != epoch_key_ && key.text != revocation_key_) unlink.push_back(key.text);
+      if (key.text != epoch_key_) unlink.push_back(key.text);
     }
     if (unlink.size() > 1) {
       Result<RedisReply> unlinked = connection.Run(unlink);
@@ -344,7 +304,6 @@ bool RedisCache::FlushOn(RedisConnection& connection) {
 }
 
 bool RedisCache::Replay(RedisConnection& connection, const PendingInvalidations::Batch& batch) {
-  if (batch.revoke && !RevokeOn(connection)) return false;
   if (batch.flush_all) return FlushOn(connection);
   const RedisScript& script = InvalidateScript();
   const std::string meta_ttl = std::to_string(options_.meta_ttl.count());

@@ -21,8 +21,7 @@ namespace analytics::cache {
 
 // Keys are exactly keys.h's; analytics:gen:{user} holds a user's generation
 // and analytics:epoch the epoch that Flush moves on, so a ticket is
-// "epoch:gen"; analytics:auth:revoked holds the token revocation stamp (Flush
-// keeps it, like the epoch). Every key written has a TTL. No in-process copy of any value:
+// "epoch:gen". Every key written has a TTL. No in-process copy of any value:
 // read-your-writes holds across instances sharing one Redis.
 //
 // Never fails a caller: while Redis is unreachable Get is a miss, Put is
@@ -53,13 +52,6 @@ class RedisCache final : public Cache {
   // Moves the epoch on (every ticket taken before is stale), then SCAN +
   // UNLINK of every other analytics:* key. Never FLUSHDB or KEYS.
   void Flush() override;
-  // The value of analytics:auth:revoked (created with a fresh random value
-  // when missing); nullopt when Redis cannot be read. Not counted in hits
-  // and misses, nor in the server's keyspace_hits.
-  std::optional<std::string> RevocationStamp() override;
-  // SET of a fresh random value into analytics:auth:revoked with
-  // options.revocation_ttl; remembered and replayed while Redis is down.
-  void Revoke() override;
   // hits and misses are this object's; entries (DBSIZE), evictions
   // (evicted_keys) and used_bytes (used_memory) are the server's, refreshed at
   // most every options.stats_refresh.
@@ -74,12 +66,10 @@ class RedisCache final : public Cache {
   std::optional<RedisPool::Lease> Connect();
   bool Replay(RedisConnection& connection, const PendingInvalidations::Batch& batch);
   bool FlushOn(RedisConnection& connection);
-  bool RevokeOn(RedisConnection& connection);
   void RefreshServerStats();
 
   const RedisOptions options_;
   const std::string epoch_key_;
-  const std::string revocation_key_;
   RedisPool pool_;
   PendingInvalidations pending_;
   std::atomic<std::uint64_t> hits_{0};

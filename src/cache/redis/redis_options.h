@@ -24,10 +24,6 @@ struct RedisOptions {
   std::chrono::milliseconds backoff_max{5000};     // ?backoff_max_ms=
   // TTL of the generation and epoch keys; refreshed on every bump.
   std::chrono::seconds meta_ttl{86400};
-  // TTL of analytics:auth:revoked, refreshed on every Revoke (SPEC §5: every
-  // key has a TTL). Entries of a token cache live far shorter than this, so
-  // the key expiring (a new stamp, "") only drops them once.
-  std::chrono::seconds revocation_ttl{std::chrono::days(30)};
   // Users whose failed invalidation is remembered; past this, "flush all" is.
   std::size_t max_pending_invalidations = 10'000;
   // How long Stats() reuses INFO's numbers.

@@ -106,11 +106,4 @@ return 1
   return script;
 }
 
-const RedisScript& StampScript() {
-  static const RedisScript script = Make(R"lua(
-return current(KEYS[1], ARGV[1], ARGV[2])
-)lua");
-  return script;
-}
-
 }  // namespace analytics::cache

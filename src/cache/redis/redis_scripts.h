@@ -28,8 +28,5 @@ const RedisScript& InvalidateScript();
 const RedisScript& InvalidateAndPutScript();
 // KEYS: epoch. ARGV: fresh epoch, meta TTL. Moves the epoch on.
 const RedisScript& BumpScript();
-// KEYS: revocation stamp. ARGV: fresh stamp, its TTL. Returns the stamp,
-// creating it (with the fresh value) if missing; moves no keyspace_hits.
-const RedisScript& StampScript();
 
 }  // namespace analytics::cache

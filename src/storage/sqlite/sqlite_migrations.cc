@@ -195,6 +195,18 @@ UPDATE user_aggregates SET overdue_day = date('now'),
   overdue_before = COALESCE((SELECT SUM(n) FROM open_due_days d
     WHERE d.user_id = user_aggregates.user_id AND d.due_day < date('now')), 0);
 )sql"},
+      {6, "token_revocation_log", R"sql(
+-- One row per token rotation, numbered with token_revocations.n as the
+-- rotation left it. The counter row's lock orders rotations, so rows commit
+-- in seq order and a reader that has seen seq N has seen every row before it.
+-- Every process follows it to drop just that user's cached tokens, whatever
+-- cache it uses and whether or not Redis is reachable.
+CREATE TABLE IF NOT EXISTS token_revocation_log (
+  seq BIGINT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  revoked_at TEXT NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }
