@@ -1,10 +1,13 @@
 # The two README commands: `make run` and `make test`. Everything else is a step of theirs.
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps build run test asan-test bench bench-quick format clean
+.PHONY: deps build run test asan-test bench bench-quick fuzz fuzz-ci format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -39,8 +42,25 @@ bench-quick: build
 	@bash scripts/install-deps.sh --bench
 	bash bench/bench.sh --quick $(BUILD_DIR)
 
+# The libFuzzer targets of fuzz/ (fuzz/README.md), built with clang in their
+# own dir (only the libraries they need), each run for FUZZ_SECONDS. fuzz-ci:
+# the short run CI makes. `make test` replays their corpora as ordinary tests.
+$(FUZZ_DIR)/build.ninja:
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" \
+	  -DANALYTICS_FUZZ=ON -DANALYTICS_BUILD_TESTS=OFF
+
+fuzz:
+	@bash scripts/install-deps.sh --fuzz
+	$(MAKE) $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) --target fuzzers -j $(JOBS)
+	bash fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=20
+
 format:
-	find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

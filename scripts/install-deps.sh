@@ -3,6 +3,7 @@
 # needs. Idempotent: packages already present are not fetched again.
 #   scripts/install-deps.sh           # build, run, test
 #   scripts/install-deps.sh --bench   # and the benchmark suite's tools and peers
+#   scripts/install-deps.sh --fuzz    # and clang with libFuzzer (make fuzz)
 set -euo pipefail
 
 packages=(
@@ -20,6 +21,11 @@ if [ "${1:-}" = "--bench" ]; then
   # (bench/peers/python) runs on Debian's FastAPI, uvicorn, SQLAlchemy and redis-py.
   packages+=(wrk nginx-light python3 python3-fastapi uvicorn python3-sqlalchemy python3-redis
              python3-psycopg2 linux-perf)
+fi
+if [ "${1:-}" = "--fuzz" ]; then
+  # libFuzzer and clang's sanitizer runtimes are in libclang-rt-14-dev, only a
+  # Recommends of clang-14's: name both.
+  packages+=(clang-14 libclang-rt-14-dev)
 fi
 
 missing=()
