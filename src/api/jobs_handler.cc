@@ -84,7 +84,12 @@ Response JobsHandler::Run(Request& request, const Caller&) {
     args = *parsed;
   }
   auto report = s_.jobs.Run(name, args);
-  if (!report.ok()) return Problem(report.error());
+  if (!report.ok()) {
+    Error error = report.error();
+    // The runner names the CLI's flags; here they are the body's fields.
+    if (error.field.rfind("--", 0) == 0) error.field = error.field.substr(2);
+    return Problem(error);
+  }
   Json j{{"run_id", report->run_id},
          {"job", name},
          {"status", report->succeeded ? "succeeded" : "failed"},

@@ -36,8 +36,8 @@ Result<JobResult> RunCacheWarming(const JobEnv& env, const JobArgs& args, const 
     }
     log("batch_warmed", "users " + std::to_string(i + 1) + ".." + std::to_string(end));
   }
-  result.summary = std::to_string(result.rows) + " keys for " + std::to_string(users.size()) +
-                   " active user(s)";
+  result.summary =
+      std::to_string(result.rows) + " keys for " + std::to_string(users.size()) + " active user(s)";
   return result;
 }
 

@@ -11,8 +11,8 @@ namespace {
 constexpr int kChunkDays = 92;
 }  // namespace
 
-Result<JobResult> RunDailyAggregation(const JobEnv& env, const JobArgs& args, const JobLog& log) {
-  Day yesterday = DayOf(env.clock.Now()) - std::chrono::days{1};
+Result<std::pair<Day, Day>> DaysOf(const JobArgs& args, Day today) {
+  Day yesterday = today - std::chrono::days{1};
   Day from = yesterday, to = yesterday;
   if (args.date && (args.from || args.to)) {
     return InvalidArgument("--date", "give --date or --from/--to, not both");
@@ -27,6 +27,13 @@ Result<JobResult> RunDailyAggregation(const JobEnv& env, const JobArgs& args, co
   if ((to - from).count() > stats::kMaxRangeDays) {
     return InvalidArgument("--to", "a range of at most 10 years");
   }
+  return std::pair{from, to};
+}
+
+Result<JobResult> RunDailyAggregation(const JobEnv& env, const JobArgs& args, const JobLog& log) {
+  auto days = DaysOf(args, DayOf(env.clock.Now()));
+  if (!days.ok()) return days.error();
+  const auto [from, to] = *days;
   JobResult result;
   for (Day first = from; first <= to; first += std::chrono::days{kChunkDays}) {
     Day last = std::min(to, first + std::chrono::days{kChunkDays - 1});
@@ -41,12 +48,12 @@ Result<JobResult> RunDailyAggregation(const JobEnv& env, const JobArgs& args, co
     });
     if (!done.ok()) return done.error();
     result.rows += rows;
-    log("days_aggregated", FormatDay(first) + ".." + FormatDay(last) + " rows=" +
-                               std::to_string(rows));
+    log("days_aggregated",
+        FormatDay(first) + ".." + FormatDay(last) + " rows=" + std::to_string(rows));
   }
   result.summary = std::to_string(result.rows) + " rows for " +
-                   std::to_string((to - from).count() + 1) + " day(s) " + FormatDay(from) +
-                   ".." + FormatDay(to);
+                   std::to_string((to - from).count() + 1) + " day(s) " + FormatDay(from) + ".." +
+                   FormatDay(to);
   return result;
 }
 

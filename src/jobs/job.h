@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -62,6 +63,13 @@ const JobDefinition* FindJob(const std::string& name);
 // Runs `work` in one transaction without the interactive statement timeout
 // (jobs' set-based statements may run long; the request path keeps its limit).
 Result<void> InJobTransaction(storage::Database& db, const storage::Work& work);
+
+// The days a dated job (takes_dates) covers: `date`, or `from`..`to`, or
+// the day before `today`. Errors: kInvalidArgument naming "--date", "--from"
+// or "--to" (both together, half a range, from after to, over 10 years).
+// JobRunner::Run checks it before it records a run, so a bad request records
+// nothing and answers 400.
+Result<std::pair<Day, Day>> DaysOf(const JobArgs& args, Day today);
 
 // The jobs themselves (one file each). Errors: kInvalidArgument for bad
 // arguments, kUnavailable when the database is down.

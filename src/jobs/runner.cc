@@ -31,6 +31,10 @@ Result<RunReport> JobRunner::Run(const std::string& name, const JobArgs& args) {
   if (!job->takes_top_users && args.top_users) {
     return InvalidArgument("--top-users", name + " takes no --top-users");
   }
+  if (job->takes_dates) {
+    auto days = DaysOf(args, DayOf(env_.clock.Now()));
+    if (!days.ok()) return days.error();
+  }
   auto reaped = ReapOrphans();
   if (!reaped.ok()) return reaped.error();
 
@@ -72,21 +76,24 @@ Result<RunReport> JobRunner::Run(const std::string& name, const JobArgs& args) {
 
   auto finished = env_.db.InTransaction([&](storage::Transaction& tx) -> Result<void> {
     return storage::JobRepository(tx).Finish(report.run_id,
-                                              report.succeeded ? "succeeded" : "failed",
-                                              report.result.rows, report.error, env_.clock.Now());
+                                             report.succeeded ? "succeeded" : "failed",
+                                             report.result.rows, report.error, env_.clock.Now());
   });
   std::int64_t ms = report.duration.count();
   if (report.succeeded) {
     logging::Job(name, "job_succeeded",
-                 {{"run_id", report.run_id}, {"rows", report.result.rows}, {"ms", ms},
+                 {{"run_id", report.run_id},
+                  {"rows", report.result.rows},
+                  {"ms", ms},
                   {"summary", report.result.summary}});
-    logging::Info("job_succeeded", {{"job", name}, {"run_id", report.run_id},
-                                    {"rows", report.result.rows}, {"ms", ms}});
+    logging::Info(
+        "job_succeeded",
+        {{"job", name}, {"run_id", report.run_id}, {"rows", report.result.rows}, {"ms", ms}});
   } else {
-    logging::Job(name, "job_failed", {{"run_id", report.run_id}, {"error", report.error},
-                                      {"ms", ms}});
-    logging::Error("job_failed", {{"job", name}, {"run_id", report.run_id},
-                                  {"error", report.error}});
+    logging::Job(name, "job_failed",
+                 {{"run_id", report.run_id}, {"error", report.error}, {"ms", ms}});
+    logging::Error("job_failed",
+                   {{"job", name}, {"run_id", report.run_id}, {"error", report.error}});
   }
   // A row left `running` because the database went away is reaped later.
   if (!finished.ok()) return finished.error();
@@ -102,10 +109,10 @@ Result<int> JobRunner::ReapOrphans() {
     if (!running.ok()) return running.error();
     for (const auto& run : *running) {
       if (run.host != host || ProcessAlive(run.pid)) continue;
-      ANALYTICS_RETURN_IF_ERROR(repo.Finish(
-          run.id, "failed", run.rows,
-          "orphaned: process " + std::to_string(run.pid) + " on " + host + " is gone",
-          env_.clock.Now()));
+      ANALYTICS_RETURN_IF_ERROR(
+          repo.Finish(run.id, "failed", run.rows,
+                      "orphaned: process " + std::to_string(run.pid) + " on " + host + " is gone",
+                      env_.clock.Now()));
       ++reaped;
     }
     return Ok();

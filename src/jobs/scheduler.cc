@@ -102,7 +102,8 @@ void Scheduler::Fire(const std::string& job, Entry& entry, Time now) {
   bool ok = report.ok() && report->succeeded;
   if (ok || entry.attempts > options_.max_retries) return;
   auto delay = options_.first_retry_delay * (1 << (entry.attempts - 1));
-  entry.retry = runner_.env().clock.Now() + std::chrono::duration_cast<std::chrono::microseconds>(delay);
+  entry.retry =
+      runner_.env().clock.Now() + std::chrono::duration_cast<std::chrono::microseconds>(delay);
   logging::Warn("job_retry_scheduled", {{"job", job},
                                         {"attempt", std::int64_t{entry.attempts}},
                                         {"retry_at", FormatTime(*entry.retry)}});

@@ -4,11 +4,16 @@ namespace analytics::jobs {
 
 std::string_view ToString(JobState state) {
   switch (state) {
-    case JobState::kOk: return "ok";
-    case JobState::kNeverRun: return "never_run";
-    case JobState::kFailed: return "failed";
-    case JobState::kOrphaned: return "orphaned";
-    case JobState::kOverdue: return "overdue";
+    case JobState::kOk:
+      return "ok";
+    case JobState::kNeverRun:
+      return "never_run";
+    case JobState::kFailed:
+      return "failed";
+    case JobState::kOrphaned:
+      return "orphaned";
+    case JobState::kOverdue:
+      return "overdue";
   }
   return "ok";
 }

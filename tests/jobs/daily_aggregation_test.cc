@@ -264,8 +264,12 @@ TEST_P(DailyJobsTest, BadArgumentsAndUnknownJobsAreRefusedWithoutARun) {
   both.from = both.date;
   both.to = both.date;
   auto bad = runner_->Run("daily_aggregation", both);
-  ASSERT_TRUE(bad.ok());  // recorded as a failed run: the job itself refused
-  EXPECT_FALSE(bad->succeeded);
+  ASSERT_FALSE(bad.ok());  // refused before a run is recorded: a bad request, not a failed job
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad.error().field, "--date");
+  auto recent = runner_->Recent("daily_aggregation", 10);
+  ASSERT_TRUE(recent.ok());
+  EXPECT_TRUE(recent->empty()) << "a refused run was recorded";
 
   auto unknown = runner_->Run("no_such_job", {});
   ASSERT_FALSE(unknown.ok());
