@@ -6,6 +6,7 @@
 #include "cache/open_cache.h"
 #include "jobs/scheduler.h"
 #include "logging/log.h"
+#include "stats/invalidation_replayer.h"
 #include "storage/job_repository.h"
 #include "storage/open_database.h"
 
@@ -197,6 +198,8 @@ Result<void> App::ServeUntilSignal(const std::function<void(int port)>& on_start
     scheduler = std::make_unique<jobs::Scheduler>(*jobs_);
     scheduler->Start();
   }
+  stats::InvalidationReplayer replayer(*stats_);
+  replayer.Start();
   logging::Info("server_started", {{"host", config_.server.host},
                                    {"port", std::int64_t{(*server)->port()}},
                                    {"workers", std::int64_t{config_.server.workers}},
@@ -207,6 +210,7 @@ Result<void> App::ServeUntilSignal(const std::function<void(int port)>& on_start
   sigwait(&signals, &received);
   logging::Info("server_stopping", {{"signal", std::int64_t{received}}});
   if (scheduler) scheduler->Stop();
+  replayer.Stop();
   (*server)->Stop();
   logging::Info("server_stopped");
   return Ok();

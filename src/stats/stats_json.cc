@@ -17,9 +17,8 @@ Json Head(const model::Overview& o) {
 Json StatValue(const model::Overview& o, std::string_view stat) {
   if (stat == "task_totals") {
     const auto& t = o.task_totals;
-    return Json{{"total", t.total},         {"todo", t.todo},
-                {"in_progress", t.in_progress}, {"done", t.done},
-                {"cancelled", t.cancelled}, {"overdue", t.overdue}};
+    return Json{{"total", t.total}, {"todo", t.todo},           {"in_progress", t.in_progress},
+                {"done", t.done},   {"cancelled", t.cancelled}, {"overdue", t.overdue}};
   }
   if (stat == "completion_rate") return o.completion_rate;
   if (stat == "priority_distribution") {

@@ -2,6 +2,8 @@
 
 #include "cache/keys.h"
 #include "cache/single_flight.h"
+#include "logging/log.h"
+#include "storage/invalidation_repository.h"
 #include "storage/stats_repository.h"
 #include "storage/task_repository.h"
 
@@ -128,10 +130,48 @@ void StatsService::AfterWrite(const std::string& user_id,
   if (ticket && after) {
     cache_.InvalidateUserAndPut(user_id, *ticket, cache::OverviewKey(user_id),
                                 OverviewJson(OverviewOf(user_id, *after)), options_.ttl_overview);
-    return;
+  } else {
+    cache_.InvalidateUser(user_id);
+    (void)Warm(user_id, {});
   }
-  cache_.InvalidateUser(user_id);
-  (void)Warm(user_id, {});
+  QueueIfUnreachable(user_id);
+}
+
+// Runs after every write's invalidation: a cache that is not healthy now
+// may have dropped it (RedisCache then also remembers it in memory, which a
+// crash would lose). A spurious record costs one more invalidation later.
+void StatsService::QueueIfUnreachable(const std::string& user_id) {
+  if (cache_.healthy()) return;
+  auto queued = db_.WriteStatement([&](storage::Transaction& tx) -> Result<void> {
+    return storage::InvalidationRepository(tx).Queue(user_id, clock_.Now());
+  });
+  if (!queued.ok()) {
+    logging::Warn("invalidation_not_recorded",
+                  {{"user_id", user_id}, {"error", queued.error().message}});
+  }
+}
+
+Result<int> StatsService::ReplayQueuedInvalidations() {
+  constexpr int kPerRound = 100;
+  std::vector<storage::QueuedInvalidation> queued;
+  auto read = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
+    auto oldest = storage::InvalidationRepository(tx).Oldest(kPerRound);
+    if (!oldest.ok()) return oldest.error();
+    queued = std::move(*oldest);
+    return Ok();
+  });
+  if (!read.ok()) return read.error();
+  int done = 0;
+  for (const storage::QueuedInvalidation& q : queued) {
+    cache_.InvalidateUser(q.user_id);
+    if (!cache_.healthy()) break;  // still unreachable: the row stays for the next round
+    auto forgotten = db_.WriteStatement([&](storage::Transaction& tx) -> Result<void> {
+      return storage::InvalidationRepository(tx).Forget(q);
+    });
+    if (!forgotten.ok()) return forgotten.error();
+    ++done;
+  }
+  return done;
 }
 
 namespace {

@@ -61,11 +61,19 @@ class StatsService {
   // After a write committed: with `ticket` and the state the write left
   // (`after`), invalidates and caches the overview from it in one cache call;
   // otherwise invalidates, then computes and caches the overview (Warm).
+  // When the shared cache could not be reached for the invalidation, the
+  // user is recorded in the database (pending_invalidations), so that the
+  // invalidation outlives this process; ReplayQueuedInvalidations applies it.
   void AfterWrite(const std::string& user_id, const std::optional<cache::Ticket>& ticket,
                   const std::optional<storage::UserState>& after);
+  // Invalidates the users recorded in pending_invalidations (by any
+  // instance) while the cache is reachable, and forgets each one done.
+  // Returns how many were done. Errors: kUnavailable (database).
+  Result<int> ReplayQueuedInvalidations();
 
  private:
   class Flights;
+  void QueueIfUnreachable(const std::string& user_id);
   Result<StatsBody> Cached(const std::string& user_id, const std::string& key,
                            std::chrono::seconds ttl, std::string_view stat);
 

@@ -3,11 +3,13 @@
 namespace analytics::users {
 
 RevocationWatch::RevocationWatch(LogReader read_log, TokenCache& tokens,
-                                 std::chrono::milliseconds refresh)
+                                 std::chrono::milliseconds refresh,
+                                 std::chrono::milliseconds outage_grace)
     : read_log_(std::move(read_log)),
       tokens_(tokens),
       refresh_ns_(std::chrono::nanoseconds(refresh).count()),
-      trust_ns_(refresh_ns_ + refresh_ns_ / 2) {}
+      trust_ns_(refresh_ns_ + refresh_ns_ / 2),
+      grace_ns_(std::chrono::nanoseconds(outage_grace).count()) {}
 
 std::int64_t RevocationWatch::SteadyNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -36,10 +38,10 @@ void RevocationWatch::Refresh() {
   if (start < refresh_at_ns_.load()) return;  // refreshed while we waited for the lock
   std::optional<RevocationLog> log = read_log_(last_);
   if (!log) {
-    // Unknown drops everything: rotations may commit while we cannot read.
-    trusted_until_ns_.store(0);
-    tokens_.InvalidateAll();
-    last_.reset();
+    // Entries stay trusted for the outage grace after the last good read
+    // (the database is likely down for every writer too); the next good read
+    // applies every rotation since last_, so nothing is missed afterwards.
+    trusted_until_ns_.store(last_ ? last_read_ns_ + grace_ns_ : 0);
     refresh_at_ns_.store(start + refresh_ns_);
     return;
   }
@@ -49,6 +51,7 @@ void RevocationWatch::Refresh() {
     for (const std::string& user_id : log->users) tokens_.InvalidateUser(user_id);
   }
   last_ = log->last;
+  last_read_ns_ = start;
   refresh_at_ns_.store(start + refresh_ns_);
   trusted_until_ns_.store(start + trust_ns_);
 }

@@ -21,6 +21,9 @@ struct TokenCacheOptions {
   std::size_t max_entries = 100'000;  // split evenly across shards
   std::size_t shards = 16;            // one mutex each
   std::chrono::seconds max_age{300};  // an entry older than this is a miss
+  // UserService: how long entries stay trusted while the rotation log cannot
+  // be read (RevocationWatch::kOutageGrace).
+  std::chrono::milliseconds outage_grace{std::chrono::seconds(30)};
 };
 
 // Token hash -> user id, sharded and bounded: an insert into a full shard

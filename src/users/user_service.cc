@@ -22,8 +22,8 @@ UserService::UserService(storage::Database& db, const Clock& clock, std::string 
       tokens_(std::make_unique<TokenCache>(clock, token_cache)),
       unknown_(std::make_unique<TokenCache>(clock, kUnknownTokens)),
       watch_(std::make_unique<RevocationWatch>(
-          [this](std::optional<std::int64_t> after) { return ReadRevocations(after); }, *tokens_)) {
-}
+          [this](std::optional<std::int64_t> after) { return ReadRevocations(after); }, *tokens_,
+          RevocationWatch::kRefresh, token_cache.outage_grace)) {}
 
 UserService::UserService(storage::Database& db, const Clock& clock, std::string admin_token)
     : db_(db), clock_(clock), admin_token_(std::move(admin_token)) {}

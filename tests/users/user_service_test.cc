@@ -123,8 +123,8 @@ class UserServiceTest : public ::testing::TestWithParam<test::Backend> {
 
   // One server instance (or CLI process) on the shared database.
   std::unique_ptr<UserService> Service() { return Service(*db_); }
-  std::unique_ptr<UserService> Service(storage::Database& db) {
-    return std::make_unique<UserService>(db, clock_, "the-admin-token", TokenCacheOptions{});
+  std::unique_ptr<UserService> Service(storage::Database& db, TokenCacheOptions options = {}) {
+    return std::make_unique<UserService>(db, clock_, "the-admin-token", options);
   }
 
   // Changes the stored hash behind the service's back.
@@ -266,9 +266,29 @@ TEST_P(UserServiceTest, UnknownTokenIsRememberedForAMinute) {
   EXPECT_TRUE(Is(users->Authenticate(token), "u1"));
 }
 
+// A database that cannot be read commits no rotation for anyone who shares
+// the outage: cached tokens go on being answered for the outage grace.
+TEST_P(UserServiceTest, CachedTokensAreTrustedForTheOutageGraceWhileTheLogIsUnreadable) {
+  LogSwitchDatabase db(*db_);
+  TokenCacheOptions options;
+  options.outage_grace = seconds(20);
+  auto users = Service(db, options);
+  auto issued = users->Create("u1");
+  ASSERT_TRUE(issued.ok());
+  ASSERT_TRUE(Is(users->Authenticate(issued->token), "u1"));
+
+  db.log_down = true;
+  std::this_thread::sleep_for(milliseconds(300));  // two refresh periods and more
+
+  EXPECT_TRUE(Is(users->Authenticate(issued->token), "u1"));
+  EXPECT_TRUE(users->CachedCaller(issued->token).has_value());
+}
+
 TEST_P(UserServiceTest, UnreadableLogSendsEveryLookupToTheDatabase) {
   LogSwitchDatabase db(*db_);
-  auto users = Service(db);
+  TokenCacheOptions options;
+  options.outage_grace = milliseconds(200);
+  auto users = Service(db, options);
   auto issued = users->Create("u1");
   ASSERT_TRUE(issued.ok());
   ASSERT_TRUE(Is(users->Authenticate(issued->token), "u1"));

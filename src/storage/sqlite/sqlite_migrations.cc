@@ -207,6 +207,15 @@ CREATE TABLE IF NOT EXISTS token_revocation_log (
   revoked_at TEXT NOT NULL
 );
 )sql"},
+      {7, "pending_invalidations", R"sql(
+-- Users whose cached stats a committed write could not invalidate because
+-- the shared cache was unreachable: any instance that reaches it again
+-- invalidates them and deletes the row, so a crash loses none.
+CREATE TABLE IF NOT EXISTS pending_invalidations (
+  user_id TEXT PRIMARY KEY,
+  queued_at TEXT NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }
