@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
 
 #include "base/clock.h"
 #include "cache/cache.h"
@@ -36,6 +37,9 @@ struct ApiOptions {
 };
 
 class Router;
+
+// The one route whose body may exceed limits.max_body_bytes (BodyLimit).
+inline constexpr std::string_view kTasksBatchRoute = "/api/v1/users/{uid}/tasks:batch";
 
 // The API's http::BodyLimit (body_limit.cc). A body larger than
 // limits.max_body_bytes is allowed, up to limits.max_batch_body_bytes, only on
