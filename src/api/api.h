@@ -2,7 +2,9 @@
 // limit, authentication, router) over the route table of routes.cc.
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <string_view>
 
 #include "base/clock.h"
 #include "cache/cache.h"
@@ -32,6 +34,31 @@ struct Services {
 struct ApiOptions {
   config::RateLimitOptions rate_limit;
   bool metrics_require_admin = false;
+};
+
+class Router;
+
+// The one route whose body may exceed limits.max_body_bytes (BodyLimit).
+inline constexpr std::string_view kTasksBatchRoute = "/api/v1/users/{uid}/tasks:batch";
+
+// The API's http::BodyLimit (body_limit.cc). A body larger than
+// limits.max_body_bytes is allowed, up to limits.max_batch_body_bytes, only on
+// the exact route POST /api/v1/users/{uid}/tasks:batch and only with a bearer
+// token that may write to {uid} (its owner's, or the admin's); any other
+// request gets max_body_bytes, so the server answers 413 without reading the
+// body. Blocks: authenticating reads the database on a token-cache miss, so
+// the server calls it on a worker. Thread-safe; `users` must outlive it.
+class BodyLimit {
+ public:
+  BodyLimit(users::UserService& users, const config::LimitOptions& limits);
+
+  std::size_t operator()(const http::Request& head) const;
+
+ private:
+  users::UserService& users_;
+  std::size_t max_body_bytes_;
+  std::size_t max_batch_body_bytes_;
+  std::shared_ptr<const Router> batch_route_;  // a router of that one route
 };
 
 // Thread-safe.

@@ -154,10 +154,13 @@ Result<std::unique_ptr<http::Server>> App::StartServer() {
   options.workers = config_.server.workers;
   options.io_threads = config_.server.io_threads;
   options.limits.max_body_bytes = config_.limits.max_body_bytes;
-  options.limits.max_large_body_bytes = config_.limits.max_batch_body_bytes;
   options.limits.max_header_bytes = config_.limits.max_header_bytes;
   options.limits.idle_timeout = config_.limits.idle_timeout;
   options.limits.request_timeout = config_.limits.request_timeout;
+  options.limits.max_connections = static_cast<std::size_t>(config_.server.max_connections);
+  options.limits.max_queued_requests = static_cast<std::size_t>(config_.server.max_queued_requests);
+  // Only an authenticated tasks:batch may send more than max_body_bytes.
+  options.body_limit = api::BodyLimit(*users_, config_.limits);
   api::Api* api = api_.get();
   auto server = std::make_unique<http::Server>(
       options, [api](http::Request& r) { return api->Handle(r); },

@@ -19,6 +19,8 @@ struct ServerOptions {
   int port = 8080;                     // server.port; flag --port
   int workers = 4;                     // server.workers; env WORKERS; flag --workers
   int io_threads = 1;                  // server.io_threads: threads doing socket I/O only
+  int max_connections = 1024;          // server.max_connections: past it, 503 and close
+  int max_queued_requests = 256;       // server.max_queued_requests: waiting for a worker
   bool metrics_require_admin = false;  // server.metrics_require_admin
 
   bool operator==(const ServerOptions&) const = default;

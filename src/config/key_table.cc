@@ -41,6 +41,8 @@ constexpr KeySpec kKeys[] = {
     Key<&Config::server, &ServerOptions::port>("server.port"),
     Key<&Config::server, &ServerOptions::workers>("server.workers"),
     Key<&Config::server, &ServerOptions::io_threads>("server.io_threads"),
+    Key<&Config::server, &ServerOptions::max_connections>("server.max_connections"),
+    Key<&Config::server, &ServerOptions::max_queued_requests>("server.max_queued_requests"),
     Key<&Config::server, &ServerOptions::metrics_require_admin>("server.metrics_require_admin"),
     Key<&Config::database, &DatabaseOptions::url>("database.url"),
     Key<&Config::database, &DatabaseOptions::pool_size>("database.pool_size"),

@@ -14,6 +14,10 @@ namespace {
 constexpr long long kMaxPort = 65535;
 constexpr long long kMaxWorkers = 1024;
 constexpr long long kMaxIoThreads = 64;
+// Each connection holds a file descriptor: the process's limit (ulimit -n)
+// bounds it in practice; this only catches typos.
+constexpr long long kMaxServerConnections = 1'000'000;
+constexpr long long kMaxQueuedRequests = 1'000'000;
 constexpr long long kMaxPoolSize = 1000;
 constexpr long long kMaxTtlSeconds = 86400LL * 30;
 constexpr long long kKiB = 1024;
@@ -81,7 +85,10 @@ Result<void> ValidateServer(const ServerOptions& s) {
   ANALYTICS_RETURN_IF_ERROR(NotEmpty("server.host", s.host));
   ANALYTICS_RETURN_IF_ERROR(InRange("server.port", s.port, 0, kMaxPort));
   ANALYTICS_RETURN_IF_ERROR(InRange("server.workers", s.workers, 1, kMaxWorkers));
-  return InRange("server.io_threads", s.io_threads, 1, kMaxIoThreads);
+  ANALYTICS_RETURN_IF_ERROR(InRange("server.io_threads", s.io_threads, 1, kMaxIoThreads));
+  ANALYTICS_RETURN_IF_ERROR(
+      InRange("server.max_connections", s.max_connections, 1, kMaxServerConnections));
+  return InRange("server.max_queued_requests", s.max_queued_requests, 1, kMaxQueuedRequests);
 }
 
 Result<void> ValidateDatabase(const DatabaseOptions& d) {

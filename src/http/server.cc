@@ -1,20 +1,30 @@
 // The only file that includes Boost.Beast/Asio. One Session per connection
 // runs on one I/O thread (each thread runs an io_context of its own);
-// handlers and stream sources run on the worker pool and hand their result
-// back to the connection's thread with asio::post.
+// handlers, body-limit calls and stream sources run on the worker pool and
+// hand their result back to the connection's thread with asio::post.
+//
+// Load shedding: a connection past limits.max_connections, a request past
+// limits.max_queued_requests waiting for a worker, and a request a worker
+// takes up after its deadline are all answered 503 with Retry-After, and no
+// handler runs for them; a request whose client left while it waited is
+// dropped (the observer sees 499).
 #include "http/server.h"
+
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace analytics::http {
@@ -35,6 +45,38 @@ constexpr std::size_t kMaxLingerBytes = 1 << 20;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr std::chrono::seconds kStopDrainTimeout{5};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Refused connections being answered at once (each lingers up to
+// kLingerTimeout); past this a refused connection is closed without an answer.
+constexpr std::size_t kMaxRefusing = 64;
+// nginx's "client closed request": for the observer only, never sent.
+constexpr int kClientClosedRequest = 499;
+constexpr std::string_view kRetryAfterSeconds = "1";
+
+// One unit of a shared counter (open connections, queued requests), given
+// back exactly once: by Release or by the destructor.
+class Slot {
+ public:
+  explicit Slot(std::atomic<std::size_t>* counter) : counter_(counter) {}
+  Slot(Slot&& other) noexcept : counter_(std::exchange(other.counter_, nullptr)) {}
+  Slot& operator=(Slot&&) = delete;
+  ~Slot() { Release(); }
+  void Release() {
+    if (counter_ != nullptr) counter_->fetch_sub(1, std::memory_order_relaxed);
+    counter_ = nullptr;
+  }
+
+ private:
+  std::atomic<std::size_t>* counter_;
+};
+
+// A unit of `counter`, unless it already stands at `limit`.
+std::optional<Slot> TakeSlot(std::atomic<std::size_t>& counter, std::size_t limit) {
+  std::size_t current = counter.load(std::memory_order_relaxed);
+  do {
+    if (current >= limit) return std::nullopt;
+  } while (!counter.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
+  return Slot(&counter);
+}
 
 class Session;
 
@@ -59,6 +101,10 @@ struct Context {
   std::shared_ptr<FastAnswers> fast_answers = std::make_shared<FastAnswers>();
   asio::thread_pool* workers = nullptr;
   std::chrono::seconds write_timeout{0};
+  // Against limits.max_connections, kMaxRefusing and limits.max_queued_requests.
+  mutable std::atomic<std::size_t> open_connections{0};
+  mutable std::atomic<std::size_t> refusing{0};
+  mutable std::atomic<std::size_t> queued{0};
 };
 
 Method ToMethod(bhttp::verb verb) {
@@ -138,17 +184,33 @@ Result<bool> CallSource(const ChunkSource& source, std::string& out) {
 // hand-offs.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Context& context)
+  // `slot` counts the connection (against max_connections, or kMaxRefusing
+  // for a refused one) until it closes.
+  Session(tcp::socket socket, const Context& context, Slot slot)
       : context_(context),
         remote_address_(RemoteAddress(socket)),
+        socket_fd_(socket.native_handle()),
         stream_(std::move(socket)),
-        timer_(stream_.get_executor()) {
+        timer_(stream_.get_executor()),
+        slot_(std::move(slot)) {
     beast::error_code ignored;
     stream_.socket().set_option(tcp::no_delay(true), ignored);
   }
 
   void Start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadIdle(); });
+  }
+
+  // Answers 503 and closes without reading a request: the server is at
+  // max_connections. Reading first would cost what the limit is there to save.
+  void StartRefused() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->started_ = SteadyClock::now();
+      self->request_.remote_address = self->remote_address_;
+      self->request_.method = Method::kOther;
+      self->request_.request_id = NewRequestId();
+      self->Overloaded("connection refused: server.max_connections reached", /*close=*/true);
+    });
   }
 
   // Thread-safe: closes the connection on its I/O thread.
@@ -189,16 +251,17 @@ class Session : public std::enable_shared_from_this<Session> {
     close_after_ = false;
     notified_ = false;
     chunked_ = false;
+    body_limit_asked_ = false;
     stream_head_.reset();
 
     const ServerLimits& limits = context_.options.limits;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-    // The path decides the real limit, but beast rejects a too-large
-    // Content-Length while parsing the header, so start with the larger one.
-    body_limit_ = std::max(limits.max_body_bytes, limits.max_large_body_bytes);
-    parser_->body_limit(body_limit_);
+    // OnHeader sets the real limit; beast would refuse a larger Content-Length
+    // while parsing the header, before BodyLimit could be asked.
+    body_limit_ = limits.max_body_bytes;
+    parser_->body_limit(boost::none);
 
     // Slowloris protection: header and body together must arrive in time.
     ArmTimer(limits.request_timeout);
@@ -209,19 +272,58 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
-    const ServerLimits& limits = context_.options.limits;
-    const auto& message = parser_->get();
-    const std::string_view raw_path = PathOfTarget(message.target());
-    const std::string path = PercentDecode(raw_path, false).value_or(std::string(raw_path));
-    const bool large =
-        !limits.large_body_path_suffix.empty() && path.ends_with(limits.large_body_path_suffix);
-    const std::size_t limit = large ? limits.max_large_body_bytes : limits.max_body_bytes;
+    const std::size_t limit = context_.options.limits.max_body_bytes;
     if (parser_->content_length() && *parser_->content_length() > limit) {
+      if (context_.options.body_limit) return AskBodyLimit();
       return ErrorAnswer(status::kPayloadTooLarge, BodyLimitDetail(limit));
     }
-    body_limit_ = limit;
-    parser_->body_limit(body_limit_);
+    parser_->body_limit(limit);
+    ContinueAndReadBody();
+  }
 
+  // Asks ServerOptions::body_limit, on a worker (it may block), whether this
+  // body may be larger than max_body_bytes; OnBodyLimit goes on. Until then
+  // nothing is read and no 100 Continue is sent.
+  void AskBodyLimit() {
+    body_limit_asked_ = true;
+    FillRequestHead(parser_->get());
+    Request head = request_;
+    const std::string_view raw_path = PathOfTarget(head.target);
+    head.path = PercentDecode(raw_path, false).value_or(std::string(raw_path));
+    const bool queued = Enqueue([self = shared_from_this(), head = std::move(head)] {
+      std::size_t limit = self->context_.options.limits.max_body_bytes;
+      // Part of the per-request catch-all: a throwing callback grants nothing.
+      try {
+        limit = self->context_.options.body_limit(head);
+      } catch (...) {
+      }
+      asio::post(self->stream_.get_executor(), [self, limit] { self->OnBodyLimit(limit); });
+    });
+    if (!queued) {
+      Overloaded("worker queue full (server.max_queued_requests)", /*close=*/true);
+    }
+  }
+
+  void OnBodyLimit(std::size_t limit) {
+    if (closed_) return;
+    // The request timer may have fired while no read was pending to cancel.
+    if (timed_out_) return RequestTimedOut();
+    body_limit_ = limit;
+    if (const auto length = parser_->content_length()) {
+      if (*length > limit) return ErrorAnswer(status::kPayloadTooLarge, BodyLimitDetail(limit));
+      parser_->body_limit(limit);
+      return ContinueAndReadBody();
+    }
+    // A chunked body that outgrew max_body_bytes: beast stopped before the
+    // chunk that did not fit and reads on from it under the new limit.
+    const std::size_t read = parser_->get().body().size();
+    if (read >= limit) return ErrorAnswer(status::kPayloadTooLarge, BodyLimitDetail(limit));
+    parser_->body_limit(limit - read);
+    ReadBody();
+  }
+
+  void ContinueAndReadBody() {
+    const auto& message = parser_->get();
     if (message.version() == 11 &&
         EqualsIgnoreCase(message[bhttp::field::expect], "100-continue")) {
       asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
@@ -243,15 +345,21 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
+  void RequestTimedOut() {
+    ErrorAnswer(status::kRequestTimeout,
+                "request not received within " +
+                    std::to_string(context_.options.limits.request_timeout.count()) + " s");
+  }
+
   void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit && !timed_out_ && !closed_ && parser_ &&
+        parser_->chunked() && context_.options.body_limit && !body_limit_asked_) {
+      return AskBodyLimit();  // the request timer keeps running meanwhile
+    }
     DisarmTimer();
     if (closed_) return;
     const ServerLimits& limits = context_.options.limits;
-    if (timed_out_) {
-      return ErrorAnswer(
-          status::kRequestTimeout,
-          "request not received within " + std::to_string(limits.request_timeout.count()) + " s");
-    }
+    if (timed_out_) return RequestTimedOut();
     if (ec == bhttp::error::header_limit) {
       return ErrorAnswer(
           status::kHeaderFieldsTooLarge,
@@ -299,7 +407,63 @@ class Session : public std::enable_shared_from_this<Session> {
       request_.query = std::move(*query);
     }
     if (context_.fast_path && TryFastPath()) return;
-    asio::post(*context_.workers, [self = shared_from_this()] { self->RunHandler(); });
+    QueueHandler();
+  }
+
+  // On the I/O thread: `task` goes to a worker, unless max_queued_requests
+  // tasks already wait for one. False when it was refused.
+  template <class Task>
+  bool Enqueue(Task task) {
+    std::optional<Slot> slot =
+        TakeSlot(context_.queued, context_.options.limits.max_queued_requests);
+    if (!slot) return false;
+    // The slot counts the task while it waits, and goes back when a worker
+    // takes it up, or when Stop drops it unrun.
+    asio::post(*context_.workers, [slot = std::move(*slot), task = std::move(task)]() mutable {
+      slot.Release();
+      task();
+    });
+    return true;
+  }
+
+  void QueueHandler() {
+    if (!Enqueue([self = shared_from_this()] { self->RunHandler(); })) {
+      Overloaded("worker queue full (server.max_queued_requests)", /*close=*/false);
+    }
+  }
+
+  // 503 with Retry-After, without running the handler: the server sheds load.
+  void Overloaded(std::string reason, bool close) {
+    DisarmTimer();
+    response_ = ProblemResponse(status::kUnavailable,
+                                "server overloaded; retry after the Retry-After delay");
+    response_.SetHeader("Retry-After", std::string(kRetryAfterSeconds));
+    response_.log_note = std::move(reason);
+    if (close) close_after_ = true;
+    Respond();
+  }
+
+  // Runs on a worker, while the I/O thread leaves the socket alone. True when
+  // the client closed its side (EOF) or the connection is gone; bytes waiting
+  // (a pipelined request) mean it is still there. As nginx does, a client
+  // that half-closes counts as gone: HTTP clients do not do that and wait.
+  bool ClientLeft() const {
+    char byte = 0;
+    const ssize_t n = ::recv(socket_fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return false;
+    if (n == 0) return true;
+    return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+  }
+
+  // On the I/O thread: the client left before a worker took the request up.
+  // There is no one to answer; the observer still sees the exchange.
+  void Abandon() {
+    if (closed_) return;
+    response_ = Response{};
+    response_.status = kClientClosedRequest;
+    response_.log_note = "client left before a worker took the request";
+    Notify();
+    CloseNow();
   }
 
   // Runs on the I/O thread. True when the fast path took the request; its
@@ -321,7 +485,7 @@ class Session : public std::enable_shared_from_this<Session> {
       answers->waiting.erase(it);
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         if (!response) {
-          return asio::post(*self->context_.workers, [self] { self->RunHandler(); });
+          return self->QueueHandler();
         }
         self->response_ = std::move(*response);
         self->Respond();
@@ -353,12 +517,24 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& field : message) {
       request_.headers.emplace_back(ToLower(field.name_string()), std::string(field.value()));
     }
+    if (!request_.request_id.empty()) return;  // filled once already, for BodyLimit
     const std::string_view client_id = request_.Header("x-request-id");
     request_.request_id = IsSaneRequestId(client_id) ? std::string(client_id) : NewRequestId();
   }
 
   // Runs on a worker thread.
   void RunHandler() {
+    // Work for a client that left, or that has given up waiting, is dropped
+    // here, before it costs a handler run.
+    if (ClientLeft()) {
+      return asio::post(stream_.get_executor(), [self = shared_from_this()] { self->Abandon(); });
+    }
+    if (SteadyClock::now() - started_ >= context_.options.limits.request_timeout) {
+      return asio::post(stream_.get_executor(), [self = shared_from_this()] {
+        self->Overloaded("request waited past limits.request_timeout_s for a worker",
+                         /*close=*/false);
+      });
+    }
     Response response;
     // The per-request catch-all (STYLE: one in http/): anything escaping the
     // handler becomes a 500; the cause goes to the access log via log_note.
@@ -577,6 +753,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void CloseNow() {
     if (closed_) return;
     closed_ = true;
+    slot_.Release();
     DisarmTimer();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -607,8 +784,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   const Context& context_;
   const std::string remote_address_;
+  // For ClientLeft on a worker, which must not touch stream_ (the I/O
+  // thread's); the descriptor stays the socket's until CloseNow.
+  const int socket_fd_;
   beast::tcp_stream stream_;
   asio::steady_timer timer_;
+  Slot slot_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::uint64_t timer_generation_ = 0;
@@ -616,6 +797,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   std::size_t linger_bytes_ = 0;
   std::size_t body_limit_ = 0;
+  bool body_limit_asked_ = false;  // BodyLimit was asked for this request
 
   // The current exchange.
   Request request_;
@@ -759,9 +941,19 @@ class Server::State {
         std::lock_guard lock(mu_);
         if (stopping_) return;  // the socket closes as it goes out of scope
         std::erase_if(sessions_, [](const std::weak_ptr<Session>& s) { return s.expired(); });
-        auto session = std::make_shared<Session>(std::move(socket), context_);
-        sessions_.push_back(session);
-        session->Start();
+        if (std::optional<Slot> slot =
+                TakeSlot(context_.open_connections, context_.options.limits.max_connections)) {
+          auto session = std::make_shared<Session>(std::move(socket), context_, std::move(*slot));
+          sessions_.push_back(session);
+          session->Start();
+        } else if (std::optional<Slot> refusal = TakeSlot(context_.refusing, kMaxRefusing)) {
+          auto session =
+              std::make_shared<Session>(std::move(socket), context_, std::move(*refusal));
+          sessions_.push_back(session);
+          session->StartRefused();
+        }
+        // Else even the answer costs too much: the socket closes as it goes
+        // out of scope (a reset, if the client's request had arrived).
       }
       Accept();
     });

@@ -32,6 +32,8 @@ server:
   port: 9090
   workers: 8
   io_threads: 2
+  max_connections: 2048
+  max_queued_requests: 512
   metrics_require_admin: true
 database:
   url: "postgresql://app@db.internal:5432/analytics"

@@ -57,6 +57,8 @@ TEST(ParseYaml, EveryKeyIsRead) {
   EXPECT_EQ(c.server.port, 9090);
   EXPECT_EQ(c.server.workers, 8);
   EXPECT_EQ(c.server.io_threads, 2);
+  EXPECT_EQ(c.server.max_connections, 2048);
+  EXPECT_EQ(c.server.max_queued_requests, 512);
   EXPECT_TRUE(c.server.metrics_require_admin);
   EXPECT_EQ(c.database.url, "postgresql://app@db.internal:5432/analytics");
   EXPECT_EQ(c.database.pool_size, 40);

@@ -77,6 +77,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadEdit{"server.workers", [](Config& c) { c.server.workers = 0; }},
         BadEdit{"server.workers", [](Config& c) { c.server.workers = 1025; }},
         BadEdit{"server.io_threads", [](Config& c) { c.server.io_threads = 0; }},
+        BadEdit{"server.max_connections", [](Config& c) { c.server.max_connections = 0; }},
+        BadEdit{"server.max_queued_requests", [](Config& c) { c.server.max_queued_requests = 0; }},
         BadEdit{"database.url", [](Config& c) { c.database.url = "sqlite://"; }},
         BadEdit{"database.url", [](Config& c) { c.database.url = "./var/analytics.db"; }},
         BadEdit{"database.pool_size", [](Config& c) { c.database.pool_size = 1001; }},

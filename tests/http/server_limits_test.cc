@@ -1,10 +1,15 @@
-// The server's protective limits: body and header sizes, garbage, idle and
-// request timeouts. Each error answer closes the connection.
+// The server's protective limits: body and header sizes (and the BodyLimit
+// callback that may allow a larger body), garbage, idle and request timeouts.
+// Each error answer closes the connection.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "http/server_fixture.h"
 #include "support/http_client.h"
@@ -22,9 +27,40 @@ Response Ok(Request& request) { return TextResponse("got " + std::to_string(requ
 ServerOptions SmallLimits() {
   ServerOptions options = TestOptions();
   options.limits.max_body_bytes = 1024;
-  options.limits.max_large_body_bytes = 8192;
   options.limits.max_header_bytes = 1024;
   return options;
+}
+
+// Allows up to 8192 bytes on /big only, and counts its calls.
+struct BodyLimitProbe {
+  std::atomic<int> calls{0};
+  std::mutex mu;
+  std::string last_path;  // guarded by mu
+
+  BodyLimit Callback() {
+    return [this](const Request& head) -> std::size_t {
+      ++calls;
+      std::lock_guard lock(mu);
+      last_path = head.path;
+      return head.path == "/big" ? 8192 : 1024;
+    };
+  }
+  std::string LastPath() {
+    std::lock_guard lock(mu);
+    return last_path;
+  }
+};
+
+ServerOptions WithBodyLimit(BodyLimitProbe& probe) {
+  ServerOptions options = SmallLimits();
+  options.body_limit = probe.Callback();
+  return options;
+}
+
+std::string ExpectContinuePost(std::string_view path, std::size_t length) {
+  return "POST " + std::string(path) +
+         " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(length) +
+         "\r\nExpect: 100-continue\r\n\r\n";
 }
 
 TEST(ServerLimits, BigContentLengthGets413BeforeTheBodyIsSent) {
@@ -61,18 +97,94 @@ TEST(ServerLimits, BodyAtTheLimitIsAccepted) {
   EXPECT_EQ(result.body, "got 1024");
 }
 
-TEST(ServerLimits, LargeBodySuffixGetsTheLargerLimit) {
+TEST(ServerLimits, NoPathSuffixGetsALargerLimitWithoutBodyLimit) {
   TestServer server(Ok, SmallLimits());
 
   HttpResult batch = testing::Post(server.port(), "/users/u1/tasks:batch", std::string(5000, 'a'));
-  HttpResult too_big =
-      testing::Post(server.port(), "/users/u1/tasks:batch", std::string(9000, 'a'));
-  HttpResult other = testing::Post(server.port(), "/users/u1/tasks", std::string(5000, 'a'));
 
-  EXPECT_EQ(batch.status, 200);
-  EXPECT_EQ(batch.body, "got 5000");
-  EXPECT_EQ(too_big.status, 413);
-  EXPECT_EQ(other.status, 413);
+  EXPECT_EQ(batch.status, 413);
+  EXPECT_TRUE(server.handled().empty());
+}
+
+TEST(ServerLimits, BodyLimitAllowsALargerDeclaredBodyAndThenSends100Continue) {
+  BodyLimitProbe probe;
+  TestServer server(Ok, WithBodyLimit(probe));
+  Connection connection(server.port());
+
+  ASSERT_TRUE(connection.SendRaw(ExpectContinuePost("/big", 5000)));
+  const bool interim = connection.WaitForData(milliseconds(3000));
+  ASSERT_TRUE(connection.SendRaw(std::string(5000, 'a')));
+  HttpResult result = connection.ReadResponse();
+
+  EXPECT_TRUE(interim);
+  EXPECT_EQ(result.interim, std::vector<int>{100});
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(result.body, "got 5000");
+  EXPECT_EQ(probe.calls, 1);
+  EXPECT_EQ(probe.LastPath(), "/big");
+}
+
+TEST(ServerLimits, BodyLimitRefusalGets413WithoutContinueOrReadingTheBody) {
+  BodyLimitProbe probe;
+  TestServer server(Ok, WithBodyLimit(probe));
+  Connection connection(server.port());
+
+  ASSERT_TRUE(connection.SendRaw(ExpectContinuePost("/small", 5000)));
+  HttpResult result = connection.ReadResponse();
+
+  EXPECT_TRUE(result.interim.empty());
+  EXPECT_EQ(result.status, 413);
+  EXPECT_NE(result.body.find("1024 bytes"), std::string::npos) << result.body;
+  EXPECT_TRUE(connection.WaitForClose(milliseconds(5000)));
+  EXPECT_EQ(probe.calls, 1);
+  EXPECT_TRUE(server.handled().empty());
+}
+
+TEST(ServerLimits, BodyAboveWhatBodyLimitAllowsGets413) {
+  BodyLimitProbe probe;
+  TestServer server(Ok, WithBodyLimit(probe));
+
+  HttpResult result = testing::Post(server.port(), "/big", std::string(9000, 'a'));
+
+  EXPECT_EQ(result.status, 413);
+  EXPECT_TRUE(server.handled().empty());
+}
+
+TEST(ServerLimits, BodyWithinMaxBodyBytesNeverAsksBodyLimit) {
+  BodyLimitProbe probe;
+  TestServer server(Ok, WithBodyLimit(probe));
+
+  HttpResult result = testing::Post(server.port(), "/small", std::string(1000, 'a'));
+
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(probe.calls, 0);
+}
+
+TEST(ServerLimits, ChunkedBodyOutgrowingMaxBodyBytesAsksBodyLimit) {
+  BodyLimitProbe probe;
+  TestServer server(Ok, WithBodyLimit(probe));
+  const std::string chunk = "258\r\n" + std::string(600, 'b') + "\r\n";  // 0x258 = 600
+  const std::string body = chunk + chunk + chunk + "0\r\n\r\n";
+  const std::string head = " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+  HttpResult allowed = testing::Request(server.port(), "POST /big" + head + body);
+  HttpResult refused = testing::Request(server.port(), "POST /small" + head + body);
+
+  EXPECT_EQ(allowed.status, 200);
+  EXPECT_EQ(allowed.body, "got 1800");
+  EXPECT_EQ(refused.status, 413);
+  EXPECT_EQ(probe.calls, 2);
+  EXPECT_EQ(server.handled().size(), 1u);
+}
+
+TEST(ServerLimits, ThrowingBodyLimitGrantsNothing) {
+  ServerOptions options = SmallLimits();
+  options.body_limit = [](const Request&) -> std::size_t { throw std::runtime_error("boom"); };
+  TestServer server(Ok, options);
+
+  HttpResult result = testing::Post(server.port(), "/big", std::string(5000, 'a'));
+
+  EXPECT_EQ(result.status, 413);
 }
 
 TEST(ServerLimits, OversizedChunkedBodyGets413) {

@@ -210,6 +210,7 @@ HttpResult Connection::ReadResponse(bool head) {
       auto [it, inserted] = result.headers.emplace(name, value);
       if (!inserted) it->second += ", " + value;
     }
+    if (result.status >= 100 && result.status < 200) result.interim.push_back(result.status);
   } while (result.status >= 100 && result.status < 200);
 
   if (head || result.status == 204 || result.status == 304) {

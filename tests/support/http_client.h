@@ -19,8 +19,9 @@ struct HttpResult {
   std::map<std::string, std::string> headers;  // lower-case names; repeated names joined by ", "
   std::string body;                            // de-chunked
   bool chunked = false;                        // the body came with Transfer-Encoding: chunked
-  bool complete = false;  // the whole body arrived (for chunked: the final 0-chunk too)
-  std::string error;      // what went wrong reading, if anything
+  bool complete = false;     // the whole body arrived (for chunked: the final 0-chunk too)
+  std::string error;         // what went wrong reading, if anything
+  std::vector<int> interim;  // 1xx statuses read (and skipped) before this response
 
   // The header's value or "" (name in any case).
   std::string Header(std::string_view name) const;

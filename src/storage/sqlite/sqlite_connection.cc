@@ -17,6 +17,11 @@ namespace {
 // statements are prepared per use and finalized afterwards.
 constexpr std::size_t kMaxCachedStatements = 256;
 
+// How many virtual-machine instructions run between two looks at the clock:
+// a few microseconds of work, so a look (tens of nanoseconds) costs under 1%
+// and a timeout is noticed within milliseconds.
+constexpr int kProgressInstructions = 1000;
+
 // The client-safe message: SQLite's own text ("UNIQUE constraint failed: users.id")
 // never holds the statement, which we leave out on purpose.
 Error MapError(int rc, const char* sqlite_message) {
@@ -102,6 +107,48 @@ Row ReadRow(sqlite3_stmt* stmt) {
 
 }  // namespace
 
+// The statement timeout of one statement (or one ExecuteScript). Only time
+// spent inside SQLite counts: a ForEach callback's work between rows (an
+// export streaming to a slow client) is the caller's, as PostgreSQL's timer
+// would not see a client that reads slowly from a cursor it already filled.
+class SqliteConnection::Timed {
+ public:
+  Timed(SqliteConnection& connection, bool timed) : connection_(connection) {
+    // A lift lasts to the end of its transaction: the first statement that
+    // starts outside one (the next BEGIN) ends it.
+    if (sqlite3_get_autocommit(connection.db_) != 0) connection.timeout_lifted_ = false;
+    connection.timed_out_ = false;
+    unlimited_ = !timed || connection.timeout_lifted_ ||
+                 connection.statement_timeout_ <= std::chrono::milliseconds(0);
+  }
+
+  // Runs `call` (one sqlite3_step or sqlite3_exec) within the time left.
+  template <class Call>
+  int Run(const Call& call) {
+    if (unlimited_) return call();
+    const SteadyClock::time_point start = SteadyClock::now();
+    // A ForEach callback may run other statements on this connection, which
+    // set and clear the deadline themselves: set it again before each step.
+    connection_.deadline_ = start + left_;
+    const int rc = call();
+    connection_.deadline_ = SteadyClock::time_point::max();
+    left_ -= std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start);
+    return rc;
+  }
+
+ private:
+  SqliteConnection& connection_;
+  bool unlimited_ = true;
+  std::chrono::nanoseconds left_{connection_.statement_timeout_};
+};
+
+int SqliteConnection::OnProgress(void* connection) {
+  auto* self = static_cast<SqliteConnection*>(connection);
+  if (SteadyClock::now() < self->deadline_) return 0;
+  self->timed_out_ = true;
+  return 1;
+}
+
 // A statement in use. A cached statement goes back to the cache reset and
 // unbound; an uncached one is finalized.
 class SqliteConnection::Statement {
@@ -127,7 +174,8 @@ class SqliteConnection::Statement {
 };
 
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
-    const std::string& path, Mode mode, std::chrono::milliseconds busy_timeout) {
+    const std::string& path, Mode mode, std::chrono::milliseconds busy_timeout,
+    std::chrono::milliseconds statement_timeout) {
   // NOMUTEX: the pool guarantees one thread per connection at a time, so
   // SQLite's per-connection mutex would be pure overhead.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
@@ -140,9 +188,24 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
     sqlite3_close_v2(db);
     return Unavailable(std::move(message));
   }
-  std::unique_ptr<SqliteConnection> connection(new SqliteConnection(db));
+  std::unique_ptr<SqliteConnection> connection(new SqliteConnection(db, statement_timeout));
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, static_cast<int>(busy_timeout.count()));
+  if (statement_timeout > std::chrono::milliseconds(0)) {
+    sqlite3_progress_handler(db, kProgressInstructions, &SqliteConnection::OnProgress,
+                             connection.get());
+  }
+  // DIRECTONLY: only top-level SQL may call it, never a view or trigger.
+  const int created = sqlite3_create_function_v2(
+      db, "analytics_lift_statement_timeout", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, connection.get(),
+      [](sqlite3_context* context, int, sqlite3_value**) {
+        static_cast<SqliteConnection*>(sqlite3_user_data(context))->timeout_lifted_ = true;
+        sqlite3_result_null(context);
+      },
+      nullptr, nullptr, nullptr);
+  if (created != SQLITE_OK) {
+    return Unavailable("cannot configure database " + path + ": " + sqlite3_errstr(created));
+  }
   std::string pragmas = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
   if (mode == Mode::kReadOnly) pragmas += " PRAGMA query_only = ON;";
   Result<void> set = connection->ExecuteScript(pragmas);
@@ -161,6 +224,9 @@ bool SqliteConnection::InTransaction() const { return sqlite3_get_autocommit(db_
 Error SqliteConnection::ErrorFrom(int rc) const {
   // sqlite3_errmsg describes the connection's latest failure, which is `rc`
   // unless something succeeded since; fall back to the generic text then.
+  if ((rc & 0xff) == SQLITE_INTERRUPT && timed_out_) {
+    return Unavailable("sqlite: statement timeout (database.statement_timeout_ms)");
+  }
   const bool current = sqlite3_extended_errcode(db_) == rc;
   return MapError(rc, current ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
 }
@@ -221,8 +287,10 @@ Result<std::vector<Row>> SqliteConnection::Query(std::string_view sql, const Par
 Result<std::int64_t> SqliteConnection::Execute(std::string_view sql, const Params& params) {
   Result<Statement> statement = Prepare(sql, params);
   if (!statement.ok()) return Logged(statement.error(), sql);
+  Timed timed(*this, true);
+  sqlite3_stmt* stmt = statement->get();
   int rc;
-  while ((rc = sqlite3_step(statement->get())) == SQLITE_ROW) {
+  while ((rc = timed.Run([stmt] { return sqlite3_step(stmt); })) == SQLITE_ROW) {
   }
   if (rc != SQLITE_DONE) return Logged(ErrorFrom(rc), sql);
   return static_cast<std::int64_t>(sqlite3_changes64(db_));
@@ -232,17 +300,27 @@ Result<void> SqliteConnection::ForEach(std::string_view sql, const Params& param
                                        const std::function<bool(const Row&)>& row_fn) {
   Result<Statement> statement = Prepare(sql, params);
   if (!statement.ok()) return Logged(statement.error(), sql);
+  Timed timed(*this, true);
+  sqlite3_stmt* stmt = statement->get();
   int rc;
-  while ((rc = sqlite3_step(statement->get())) == SQLITE_ROW) {
-    if (!row_fn(ReadRow(statement->get()))) return Ok();
+  while ((rc = timed.Run([stmt] { return sqlite3_step(stmt); })) == SQLITE_ROW) {
+    if (!row_fn(ReadRow(stmt))) return Ok();
   }
   if (rc != SQLITE_DONE) return Logged(ErrorFrom(rc), sql);
   return Ok();
 }
 
-Result<void> SqliteConnection::ExecuteScript(std::string_view sql) {
+Result<void> SqliteConnection::ExecuteScript(std::string_view sql) { return RunScript(sql, true); }
+
+Result<void> SqliteConnection::ExecuteScriptWithoutTimeout(std::string_view sql) {
+  return RunScript(sql, false);
+}
+
+Result<void> SqliteConnection::RunScript(std::string_view sql, bool timed) {
   const std::string script(sql);
-  const int rc = sqlite3_exec(db_, script.c_str(), nullptr, nullptr, nullptr);
+  Timed timer(*this, timed);
+  const int rc =
+      timer.Run([&] { return sqlite3_exec(db_, script.c_str(), nullptr, nullptr, nullptr); });
   if (rc != SQLITE_OK) return Logged(ErrorFrom(rc), sql);
   return Ok();
 }

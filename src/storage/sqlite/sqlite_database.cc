@@ -37,6 +37,10 @@ std::string SqliteDialect::DayOf(std::string_view column) const {
   return "substr(" + std::string(column) + ", 1, 10)";
 }
 
+std::string SqliteDialect::LiftStatementTimeout() const {
+  return std::string(SqliteConnection::kLiftStatementTimeout);
+}
+
 // A reader connection borrowed from the pool for one Read or Ping.
 class SqliteDatabase::ReaderLease {
  public:
@@ -70,8 +74,8 @@ class SqliteDatabase::WriterLease {
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
                                                              const config::DatabaseOptions& options,
                                                              std::string description) {
-  Result<std::unique_ptr<SqliteConnection>> writer =
-      SqliteConnection::Open(path, SqliteConnection::Mode::kReadWrite, options.pool_timeout);
+  Result<std::unique_ptr<SqliteConnection>> writer = SqliteConnection::Open(
+      path, SqliteConnection::Mode::kReadWrite, options.pool_timeout, options.statement_timeout);
   if (!writer.ok()) return writer.error();
   // WAL is a property of the file, so setting it once on the writer is enough;
   // it lets readers keep their snapshot while the writer commits.
@@ -90,6 +94,7 @@ SqliteDatabase::SqliteDatabase(std::string path, const config::DatabaseOptions& 
     : path_(std::move(path)),
       description_(std::move(description)),
       pool_timeout_(options.pool_timeout),
+      statement_timeout_(options.statement_timeout),
       max_readers_(std::max(1, options.pool_size)),
       writer_(std::move(writer)) {}
 
@@ -125,7 +130,7 @@ Result<void> SqliteDatabase::ExecuteOutsideTransaction(std::string_view sql) {
   ANALYTICS_CHECK(!IsWriting(this)) << "ExecuteOutsideTransaction called inside InTransaction";
   ANALYTICS_RETURN_IF_ERROR(AcquireWriter());
   WriterLease lease(*this);
-  return writer_->ExecuteScript(sql);
+  return writer_->ExecuteScriptWithoutTimeout(sql);
 }
 
 Result<void> SqliteDatabase::Ping() {
@@ -179,8 +184,8 @@ Result<std::unique_ptr<SqliteConnection>> SqliteDatabase::AcquireReader() {
   // other threads neither wait on the open nor exceed the pool size.
   ++open_readers_;
   lock.unlock();
-  Result<std::unique_ptr<SqliteConnection>> reader =
-      SqliteConnection::Open(path_, SqliteConnection::Mode::kReadOnly, pool_timeout_);
+  Result<std::unique_ptr<SqliteConnection>> reader = SqliteConnection::Open(
+      path_, SqliteConnection::Mode::kReadOnly, pool_timeout_, statement_timeout_);
   if (!reader.ok()) {
     lock.lock();
     --open_readers_;

@@ -35,10 +35,14 @@ class SqliteDialect final : public Dialect {
   std::string DateFromText(std::string_view expression) const override {
     return std::string(expression);
   }
+  // Calls a function each connection registers (SqliteConnection).
+  std::string LiftStatementTimeout() const override;
   ViewRefresh RefreshViews() const override;
   std::vector<std::string> MaintenanceStatements() const override;
 };
 
+// Every connection runs under options.statement_timeout (SqliteConnection);
+// ExecuteOutsideTransaction, for maintenance, without it, as on PostgreSQL.
 // Thread-safe. Writes (InTransaction, ExecuteOutsideTransaction) take the one
 // writer connection in turn, waiting up to options.pool_timeout, and run in
 // BEGIN IMMEDIATE. Reads take one of up to options.pool_size reader
@@ -84,6 +88,7 @@ class SqliteDatabase final : public Database {
   const std::string path_;
   const std::string description_;
   const std::chrono::milliseconds pool_timeout_;
+  const std::chrono::milliseconds statement_timeout_;
   const int max_readers_;
   const SqliteDialect dialect_;
 

@@ -1,0 +1,55 @@
+// Why a class of its own rather than a member of Api: it needs the user
+// service and the limits, and Api keeps what it has in its State (routes.cc).
+// Its one-route router repeats the route table's tasks:batch entry through
+// kTasksBatchRoute; api_body_limit_test fails if the two drift apart (the
+// owner's large batch would get 413).
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/api.h"
+#include "api/router.h"
+
+namespace analytics::api {
+namespace {
+
+// "Authorization: Bearer <token>", as Api::Handle reads it (scheme in any case).
+std::string_view BearerToken(const http::Request& request) {
+  std::string_view header = request.Header("authorization");
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    const char c = header[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kScheme[i]) return {};
+  }
+  std::string_view token = header.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return token;
+}
+
+}  // namespace
+
+BodyLimit::BodyLimit(users::UserService& users, const config::LimitOptions& limits)
+    : users_(users),
+      max_body_bytes_(limits.max_body_bytes),
+      max_batch_body_bytes_(limits.max_batch_body_bytes),
+      batch_route_(std::make_shared<const Router>(std::vector<Route>{
+          {http::Method::kPost, std::string(kTasksBatchRoute), Access::kOwner, nullptr}})) {}
+
+std::size_t BodyLimit::operator()(const http::Request& head) const {
+  http::Request request = head;  // the router fills in path_params
+  const Match match = batch_route_->Find(request);
+  if (match.route == nullptr) return max_body_bytes_;
+  const std::string_view token = BearerToken(request);
+  if (token.empty()) return max_body_bytes_;
+  // Authenticate, not CachedCaller: a token not read yet is still the
+  // owner's. Any failure (unknown token, database down) grants nothing; the
+  // request then fails as it would anyway, with 413 before its body is read.
+  Result<model::Caller> caller = users_.Authenticate(token);
+  if (!caller.ok() || !caller->MayAccess(request.PathParam("uid"))) return max_body_bytes_;
+  return max_batch_body_bytes_;
+}
+
+}  // namespace analytics::api
