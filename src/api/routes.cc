@@ -34,7 +34,8 @@ std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHa
       {Method::kPost, u + "/tokens", Access::kOwner, bind(users, &UsersHandler::RotateToken)},
       {Method::kPost, u + "/tasks", Access::kOwner, bind(tasks, &TasksHandler::Create)},
       {Method::kGet, u + "/tasks", Access::kOwner, bind(tasks, &TasksHandler::List)},
-      {Method::kPost, u + "/tasks:batch", Access::kOwner, bind(tasks, &TasksHandler::CreateBatch)},
+      {Method::kPost, std::string(kTasksBatchRoute), Access::kOwner,
+       bind(tasks, &TasksHandler::CreateBatch)},
       {Method::kGet, u + "/tasks/{id}", Access::kOwner, bind(tasks, &TasksHandler::Get)},
       {Method::kPatch, u + "/tasks/{id}", Access::kOwner, bind(tasks, &TasksHandler::Update)},
       {Method::kDelete, u + "/tasks/{id}", Access::kOwner, bind(tasks, &TasksHandler::Delete)},
@@ -254,8 +255,14 @@ void Api::Complete(const http::Request& request, const http::Response& response,
   s.services.metrics.ObserveRequest(request.route.empty() ? "unmatched" : request.route, method,
                                     response.status, latency);
   if (response.status == http::status::kTooManyRequests) s.services.metrics.CountRateLimited();
+  // The server's own 503s for load it shed (no route was matched) are in the
+  // access log with their reason; an error.log line each would let a flood
+  // of refused connections flood that log too.
+  const bool shed = response.status == http::status::kUnavailable && request.route.empty();
   if (response.status >= 500) {
     s.services.metrics.CountError("http_" + std::to_string(response.status));
+  }
+  if (response.status >= 500 && !shed) {
     logging::Error("request_failed", {{"request_id", request.request_id},
                                       {"route", request.route},
                                       {"status", std::int64_t{response.status}},
