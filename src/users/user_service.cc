@@ -112,28 +112,26 @@ Result<IssuedToken> UserService::RotateToken(std::string_view id) {
   return issued;
 }
 
-std::optional<model::Caller> UserService::CachedCaller(std::string_view token) {
+std::optional<model::Caller> UserService::FromMemory(std::string_view token, bool may_read_log) {
   if (token.empty()) return std::nullopt;
   if (!admin_token_.empty() && ConstantTimeEquals(token, admin_token_)) {
     return model::Caller{true, {}};
   }
-  // Never reads the log here: this runs on an I/O thread, which must not
-  // wait for the database.
-  if (watch_ == nullptr || !watch_->TrustedWithoutRefresh()) return std::nullopt;
+  if (watch_ == nullptr) return std::nullopt;
+  if (!(may_read_log ? watch_->Trusted() : watch_->TrustedWithoutRefresh())) return std::nullopt;
   std::optional<std::string> user_id = tokens_->Find(HashToken(token));
   if (!user_id) return std::nullopt;
   return model::Caller{false, std::move(*user_id)};
 }
 
+// Never reads the log: this runs on an I/O thread, which must not wait for
+// the database.
+std::optional<model::Caller> UserService::CachedCaller(std::string_view token) {
+  return FromMemory(token, /*may_read_log=*/false);
+}
+
 std::optional<model::Caller> UserService::KnownCaller(std::string_view token) {
-  if (token.empty()) return std::nullopt;
-  if (!admin_token_.empty() && ConstantTimeEquals(token, admin_token_)) {
-    return model::Caller{true, {}};
-  }
-  if (watch_ == nullptr || !watch_->Trusted()) return std::nullopt;
-  std::optional<std::string> user_id = tokens_->Find(HashToken(token));
-  if (!user_id) return std::nullopt;
-  return model::Caller{false, std::move(*user_id)};
+  return FromMemory(token, /*may_read_log=*/true);
 }
 
 Result<model::Caller> UserService::Authenticate(std::string_view token) {

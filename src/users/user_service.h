@@ -66,6 +66,8 @@ class UserService {
   std::optional<model::Caller> KnownCaller(std::string_view token);
 
  private:
+  // The caller for `token` from the admin token or a trusted TokenCache entry.
+  std::optional<model::Caller> FromMemory(std::string_view token, bool may_read_log);
   // The rotation log past `after` (RevocationWatch::LogReader).
   std::optional<RevocationLog> ReadRevocations(std::optional<std::int64_t> after);
 
