@@ -12,6 +12,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "base/utf8.h"
 #include "config/config.h"
 #include "config/key_table.h"
 #include "config/yaml_codec.h"
@@ -111,6 +112,11 @@ Environment Environment::FromProcess() {
 }
 
 Result<Config> ParseYaml(const std::string& yaml_text) {
+  // yaml-cpp takes any bytes, and its emitter cannot write back what is not
+  // UTF-8 (Describe): a config file is text (found by config_fuzzer).
+  if (!IsValidUtf8(yaml_text)) {
+    return InvalidArgument("yaml", "the config is not valid UTF-8 text");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);

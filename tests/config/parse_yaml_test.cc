@@ -290,3 +290,17 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace analytics::config
+
+namespace analytics::config {
+namespace {
+
+TEST(ParseYaml, TextThatIsNotUtf8IsRefused) {
+  Result<Config> config = ParseYaml("server:\n  host: \"caf\xE9\"\n");
+
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().field, "yaml");
+  EXPECT_NE(config.error().message.find("UTF-8"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace analytics::config
