@@ -32,11 +32,11 @@ TEST(Refreshed, ComputesOncePerIntervalHoweverManyCallers) {
 
 TEST(Refreshed, RecomputesOnceTheValueIsOlderThanMaxAge) {
   int computed = 0;
-  Refreshed<int> value(20ms, [&] { return ++computed; });
+  Refreshed<int> value(500ms, [&] { return ++computed; });
 
   EXPECT_EQ(value.Get(), 1);
   EXPECT_EQ(value.Get(), 1);
-  std::this_thread::sleep_for(30ms);
+  std::this_thread::sleep_for(600ms);
 
   EXPECT_EQ(value.Get(), 2);
   EXPECT_EQ(computed, 2);
