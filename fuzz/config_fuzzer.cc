@@ -1,5 +1,6 @@
 // config::ParseYaml on arbitrary text: a Config or an error, never a crash.
-// A Config that parses must survive Describe: ParseYaml(Describe(c)) parses,
+// A Config that parses must survive Describe: ParseYaml(Describe(c)) parses
+// (but for a set admin token, which Describe writes as "***"),
 // and gives c back when c holds no secret that Describe redacts. (Text that is
 // not UTF-8, which yaml-cpp's emitter cannot write back, ParseYaml refuses:
 // this target found it.)
@@ -38,6 +39,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!config.ok()) return 0;
   const std::string described = analytics::config::Describe(*config);
   auto again = analytics::config::ParseYaml(described);
+  // Describe writes a set admin token as "***", which is no valid token
+  // (Validate wants 32 token characters): that one refusal is expected.
+  const bool redacted_token =
+      !config->auth.admin_token.empty() && !again.ok() && again.error().field == "auth.admin_token";
+  if (redacted_token) return 0;
   if (!again.ok()) Fail("Describe's YAML does not parse: " + again.error().message, described);
   if (!HoldsSecrets(*config) && !(*again == *config)) {
     Fail("ParseYaml(Describe(c)) != c", described);
