@@ -9,27 +9,10 @@
 #include <vector>
 
 #include "api/api.h"
+#include "api/handlers.h"
 #include "api/router.h"
 
 namespace analytics::api {
-namespace {
-
-// "Authorization: Bearer <token>", as Api::Handle reads it (scheme in any case).
-std::string_view BearerToken(const http::Request& request) {
-  std::string_view header = request.Header("authorization");
-  constexpr std::string_view kScheme = "bearer ";
-  if (header.size() <= kScheme.size()) return {};
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    const char c = header[i];
-    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kScheme[i]) return {};
-  }
-  std::string_view token = header.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  return token;
-}
-
-}  // namespace
 
 BodyLimit::BodyLimit(users::UserService& users, const config::LimitOptions& limits)
     : users_(users),

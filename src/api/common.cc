@@ -1,3 +1,4 @@
+#include <cctype>
 #include <charconv>
 
 #include "api/handlers.h"
@@ -36,6 +37,22 @@ Result<bool> BoolParam(const Request& request, const char* name, bool fallback) 
   if (*text == "true" || *text == "1") return true;
   if (*text == "false" || *text == "0") return false;
   return InvalidArgument(name, std::string(name) + " must be true or false");
+}
+
+std::string_view BearerToken(const http::Request& request) {
+  std::string_view header = request.Header("authorization");
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) !=
+        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
+      return {};
+    }
+  }
+  std::string_view token = header.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return token;
 }
 
 }  // namespace analytics::api

@@ -105,6 +105,8 @@ class OpsHandler {
 };
 
 // Shared by handlers (common.cc).
+// The token of "Authorization: Bearer <token>" (scheme in any case), or "".
+std::string_view BearerToken(const http::Request& request);
 Response Problem(const Error& error);
 // 415 problem+json for a body that is not declared application/json.
 Response UnsupportedMediaType();

@@ -60,22 +60,6 @@ std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHa
 // Paths that load balancers and scrapers poll: never rate limited.
 bool IsExempt(const std::string& path) { return path == "/health" || path == "/metrics"; }
 
-std::string_view BearerToken(const http::Request& request) {
-  std::string_view header = request.Header("authorization");
-  constexpr std::string_view kScheme = "Bearer ";
-  if (header.size() <= kScheme.size()) return {};
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) !=
-        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
-      return {};
-    }
-  }
-  std::string_view token = header.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  return token;
-}
-
 }  // namespace
 
 struct Api::State {
