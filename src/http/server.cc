@@ -875,6 +875,7 @@ class Server::State {
   }
 
   int port() const { return port_; }
+  std::size_t queued_requests() const { return context_.queued.load(); }
 
   void Stop() {
     std::vector<std::shared_ptr<Session>> open;
@@ -996,6 +997,8 @@ Server::~Server() { Stop(); }
 Result<void> Server::Start() { return state_->Start(); }
 
 int Server::port() const { return state_->port(); }
+
+std::size_t Server::queued_requests() const { return state_->queued_requests(); }
 
 void Server::Stop() { state_->Stop(); }
 

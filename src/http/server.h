@@ -86,6 +86,8 @@ class Server {
   Result<void> Start();
   // The bound port (after Start).
   int port() const;
+  // Requests waiting for a worker now (for tests and diagnostics).
+  std::size_t queued_requests() const;
   // Stops accepting, closes connections, joins threads. Idempotent.
   void Stop();
 

@@ -66,6 +66,16 @@ bool IsOverloaded(const HttpResult& result) {
          result.Header("content-type") == "application/problem+json";
 }
 
+// Polls until `n` requests wait for a worker (false after 5 s).
+bool WaitQueued(const Server& server, std::size_t n) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server.queued_requests() < n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(milliseconds(5));  // polling, not timing
+  }
+  return true;
+}
+
 TEST(ServerShedding, ConnectionPastMaxConnectionsGets503AndIsClosed) {
   ServerOptions options = TestOptions();
   options.limits.max_connections = 2;
@@ -116,7 +126,7 @@ TEST(ServerShedding, RequestPastMaxQueuedRequestsGets503WithoutRunning) {
   ASSERT_TRUE(busy.SendRaw(RawGet("/block")));
   ASSERT_TRUE(gate.WaitEntered(1));
   ASSERT_TRUE(queued.SendRaw(RawGet("/queued")));
-  std::this_thread::sleep_for(milliseconds(200));  // until it waits in the queue
+  ASSERT_TRUE(WaitQueued(server.server(), 1));
 
   HttpResult refused = shed.Get("/shed");
   gate.Open();
@@ -141,7 +151,7 @@ TEST(ServerShedding, QueuedRequestOfAClientThatLeftNeverRuns) {
   {
     Connection leaving(server.port());
     ASSERT_TRUE(leaving.SendRaw(RawGet("/left")));
-    std::this_thread::sleep_for(milliseconds(200));  // until it waits in the queue
+    ASSERT_TRUE(WaitQueued(server.server(), 1));
   }
 
   gate.Open();
@@ -167,6 +177,7 @@ TEST(ServerShedding, RequestTakenUpPastItsDeadlineGets503WithoutRunning) {
   ASSERT_TRUE(busy.SendRaw(RawGet("/block")));
   ASSERT_TRUE(gate.WaitEntered(1));
   ASSERT_TRUE(late.SendRaw(RawGet("/late")));
+  ASSERT_TRUE(WaitQueued(server.server(), 1));
 
   std::this_thread::sleep_for(milliseconds(1300));  // past the late request's deadline
   gate.Open();
