@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -78,21 +79,35 @@ inline ::testing::AssertionResult Contains(const std::string& text, const std::s
   return ::testing::AssertionFailure() << "\"" << part << "\" not found in:\n" << text;
 }
 
-// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick).
+// A TCP port on 127.0.0.1 that was free a moment ago, picked below the
+// kernel's ephemeral range (as scripts/free-port.sh does): a port the kernel
+// picked itself may go to a test client's outgoing connection before the
+// service that was to listen on it binds it ("cannot start redis-server").
 inline int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    socklen_t len = sizeof addr;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    port = ntohs(addr.sin_port);
+  int low = 32768;
+  {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    range >> low;
   }
-  close(fd);
-  return port;
+  if (low <= 11024) low = 32768;  // a range that starts low: keep to the old default's gap
+  static thread_local unsigned seed =
+      static_cast<unsigned>(getpid()) * 2654435761u ^
+      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count());
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    seed = seed * 1103515245u + 12345u;
+    const int port = 10000 + static_cast<int>((seed >> 8) % static_cast<unsigned>(low - 10000));
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    if (free) return port;
+  }
+  return 0;
 }
 
 // A listening socket on 127.0.0.1 that keeps its port busy while it lives.
