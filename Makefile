@@ -7,10 +7,13 @@ FUZZ_TARGETS ?=
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps build run test asan-test bench bench-quick fuzz fuzz-ci format clean
+.PHONY: deps deps-run build run test asan-test bench bench-quick fuzz fuzz-ci format check clean
 
 deps:
 	@bash scripts/install-deps.sh
+
+deps-run:
+	@bash scripts/install-deps.sh --run
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -18,7 +21,9 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+# Only the binary and what it links: the tests are most of the build.
+run: deps-run $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target analytics -j $(JOBS)
 	./$(BUILD_DIR)/src/analytics demo
 
 test: build
@@ -61,6 +66,10 @@ fuzz-ci:
 
 format:
 	find src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+# clang-format and size checks (scripts/check-code.sh); CI runs them first.
+check:
+	bash scripts/check-code.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

@@ -2,20 +2,29 @@
 # Installs every Debian 12 package that building, running and testing analytics
 # needs. Idempotent: packages already present are not fetched again.
 #   scripts/install-deps.sh           # build, run, test
+#   scripts/install-deps.sh --run     # only build and run (`make run`)
 #   scripts/install-deps.sh --bench   # and the benchmark suite's tools and peers
 #   scripts/install-deps.sh --fuzz    # and clang with libFuzzer (make fuzz)
 set -euo pipefail
 
+# What building and running `analytics` needs (`make run`: --run). GoogleTest
+# is here too because configuring the build dir finds it (the tests are targets
+# of the same build, only not built by `make run`).
 packages=(
-  build-essential cmake ninja-build pkg-config clang-format
+  g++ make cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev sqlite3 libpq-dev libhiredis-dev
+  libsqlite3-dev libpq-dev libhiredis-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   libhowardhinnant-date-dev libssl-dev libzstd-dev zlib1g-dev
-  prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql-15 postgresql-client-15 redis-server redis-tools
+  prometheus-cpp-dev libgtest-dev libgmock-dev
   curl ca-certificates procps
 )
+if [ "${1:-}" != "--run" ]; then
+  # And what the tests use: real PostgreSQL and Redis servers, the sqlite3
+  # shell, clang-format (CI checks every file), Google Benchmark.
+  packages+=(build-essential clang-format sqlite3 libbenchmark-dev
+             postgresql-15 postgresql-client-15 redis-server redis-tools)
+fi
 if [ "${1:-}" = "--bench" ]; then
   # wrk drives the load; nginx is the HTTP reference; the Python peer
   # (bench/peers/python) runs on Debian's FastAPI, uvicorn, SQLAlchemy and redis-py.

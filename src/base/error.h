@@ -25,7 +25,7 @@ struct Error {
   // kUnavailable and kInternal it may hold a dependency's own words (host,
   // database user, file path), so it goes only to logs and the CLI.
   std::string message;
-  std::string field;    // kInvalidArgument only: the offending field, e.g. "due_at"
+  std::string field;  // kInvalidArgument only: the offending field, e.g. "due_at"
 };
 
 inline Error InvalidArgument(std::string field, std::string message) {

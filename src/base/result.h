@@ -13,7 +13,7 @@ namespace analytics {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return state_.index() == 0; }
@@ -68,7 +68,7 @@ inline Result<void> Ok() { return {}; }
 
 }  // namespace analytics
 
-#define ANALYTICS_RETURN_IF_ERROR(expr)              \
-  do {                                               \
+#define ANALYTICS_RETURN_IF_ERROR(expr)                \
+  do {                                                 \
     if (auto _r = (expr); !_r.ok()) return _r.error(); \
   } while (false)
