@@ -3,12 +3,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace analytics::metrics {
 namespace {
@@ -23,12 +25,20 @@ std::optional<std::string> ReadFile(const char* path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// A whole field of /proc as a number; nullopt when it is not one.
+std::optional<double> Number(std::string_view text) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
 // Seconds since the epoch at which the machine booted (/proc/stat "btime").
 std::optional<double> BootTime() {
   std::ifstream in("/proc/stat");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.starts_with("btime ")) return std::stod(line.substr(6));
+    if (line.starts_with("btime ")) return Number(line.substr(6));
   }
   return std::nullopt;
 }
@@ -47,20 +57,24 @@ void AppendStat(std::vector<Sample>& samples) {
                         kRss = 24 - 3;
   if (values.size() <= kRss) return;
 
+  const std::optional<double> utime = Number(values[kUtime]), stime = Number(values[kStime]),
+                              rss = Number(values[kRss]), vsize = Number(values[kVsize]),
+                              start = Number(values[kStartTime]);
+  if (!utime || !stime || !rss || !vsize || !start) return;  // not as proc(5) says: leave out
+
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  const double cpu = (std::stod(values[kUtime]) + std::stod(values[kStime])) / ticks;
   samples.push_back(Make("process_cpu_seconds_total",
                          "Total user and system CPU time spent in seconds.", Sample::Type::kCounter,
-                         cpu));
+                         (*utime + *stime) / ticks));
   samples.push_back(Make("process_resident_memory_bytes", "Resident memory size in bytes.",
-                         Sample::Type::kGauge, std::stod(values[kRss]) * page));
+                         Sample::Type::kGauge, *rss * page));
   samples.push_back(Make("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                         Sample::Type::kGauge, std::stod(values[kVsize])));
+                         Sample::Type::kGauge, *vsize));
   if (const std::optional<double> boot = BootTime()) {
     samples.push_back(Make("process_start_time_seconds",
                            "Start time of the process since unix epoch in seconds.",
-                           Sample::Type::kGauge, *boot + std::stod(values[kStartTime]) / ticks));
+                           Sample::Type::kGauge, *boot + *start / ticks));
   }
 }
 
@@ -89,11 +103,7 @@ void AppendFds(std::vector<Sample>& samples) {
 
 std::vector<Sample> ReadProcessMetrics() {
   std::vector<Sample> samples;
-  try {
-    AppendStat(samples);
-  } catch (const std::exception&) {
-    // std::stod on a malformed /proc line: leave the stat-based values out.
-  }
+  AppendStat(samples);
   AppendFds(samples);
   return samples;
 }
