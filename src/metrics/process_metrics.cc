@@ -3,18 +3,30 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace analytics::metrics {
 namespace {
 
 Sample Make(std::string name, std::string help, Sample::Type type, double value) {
   return Sample{std::move(name), std::move(help), type, {}, value};
+}
+
+// A decimal number, or nullopt when `text` is not one (a /proc line of an
+// unexpected shape leaves its values out rather than failing the scrape).
+std::optional<double> Number(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end == text.data()) return std::nullopt;
+  return value;
 }
 
 std::optional<std::string> ReadFile(const char* path) {
@@ -28,7 +40,7 @@ std::optional<double> BootTime() {
   std::ifstream in("/proc/stat");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.starts_with("btime ")) return std::stod(line.substr(6));
+    if (line.starts_with("btime ")) return Number(std::string_view(line).substr(6));
   }
   return std::nullopt;
 }
@@ -47,20 +59,24 @@ void AppendStat(std::vector<Sample>& samples) {
                         kRss = 24 - 3;
   if (values.size() <= kRss) return;
 
+  const std::optional<double> utime = Number(values[kUtime]), stime = Number(values[kStime]),
+                              start = Number(values[kStartTime]), vsize = Number(values[kVsize]),
+                              rss = Number(values[kRss]);
+  if (!utime || !stime || !start || !vsize || !rss) return;
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  const double cpu = (std::stod(values[kUtime]) + std::stod(values[kStime])) / ticks;
+  const double cpu = (*utime + *stime) / ticks;
   samples.push_back(Make("process_cpu_seconds_total",
                          "Total user and system CPU time spent in seconds.", Sample::Type::kCounter,
                          cpu));
   samples.push_back(Make("process_resident_memory_bytes", "Resident memory size in bytes.",
-                         Sample::Type::kGauge, std::stod(values[kRss]) * page));
+                         Sample::Type::kGauge, *rss * page));
   samples.push_back(Make("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                         Sample::Type::kGauge, std::stod(values[kVsize])));
+                         Sample::Type::kGauge, *vsize));
   if (const std::optional<double> boot = BootTime()) {
     samples.push_back(Make("process_start_time_seconds",
                            "Start time of the process since unix epoch in seconds.",
-                           Sample::Type::kGauge, *boot + std::stod(values[kStartTime]) / ticks));
+                           Sample::Type::kGauge, *boot + *start / ticks));
   }
 }
 
@@ -89,11 +105,7 @@ void AppendFds(std::vector<Sample>& samples) {
 
 std::vector<Sample> ReadProcessMetrics() {
   std::vector<Sample> samples;
-  try {
-    AppendStat(samples);
-  } catch (const std::exception&) {
-    // std::stod on a malformed /proc line: leave the stat-based values out.
-  }
+  AppendStat(samples);
   AppendFds(samples);
   return samples;
 }
