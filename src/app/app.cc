@@ -2,12 +2,12 @@
 
 #include <csignal>
 
-#include "base/refreshed.h"
+#include "app/metrics_sources.h"
+#include "app/timed_database.h"
 #include "cache/open_cache.h"
 #include "jobs/scheduler.h"
 #include "logging/log.h"
 #include "stats/invalidation_replayer.h"
-#include "storage/job_repository.h"
 #include "storage/open_database.h"
 
 namespace analytics::app {
@@ -28,7 +28,8 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
 
   auto db = storage::OpenDatabase(config.database);
   if (!db.ok()) return db.error();
-  app->db_ = std::move(*db);
+  // Every statement timed into analytics_db_query_duration_seconds.
+  app->db_ = std::make_unique<TimedDatabase>(std::move(*db), *app->metrics_);
   auto migrated = storage::Migrate(*app->db_);
   if (!migrated.ok()) return migrated.error();
   if (*migrated > 0) logging::Info("migrations_applied", {{"count", std::int64_t{*migrated}}});
@@ -47,98 +48,7 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
   app->jobs_ = std::make_unique<jobs::JobRunner>(
       jobs::JobEnv{*app->db_, *app->cache_, *app->stats_, *app->clock_, app->config_});
 
-  cache::Cache* cache_ptr = app->cache_.get();
-  storage::Database* db_ptr = app->db_.get();
-  app->metrics_->AddSource([cache_ptr, db_ptr] {
-    using metrics::Sample;
-    cache::CacheStats c = cache_ptr->Stats();
-    storage::PoolStats p = db_ptr->pool_stats();
-    auto counter = Sample::Type::kCounter;
-    auto gauge = Sample::Type::kGauge;
-    return std::vector<Sample>{
-        {"analytics_cache_hits_total",
-         "Cache lookups that found a value.",
-         counter,
-         {},
-         double(c.hits)},
-        {"analytics_cache_misses_total",
-         "Cache lookups that found nothing.",
-         counter,
-         {},
-         double(c.misses)},
-        {"analytics_cache_evictions_total",
-         "Entries evicted to stay within bounds.",
-         counter,
-         {},
-         double(c.evictions)},
-        {"analytics_cache_entries", "Entries in the cache.", gauge, {}, double(c.entries)},
-        {"analytics_cache_up",
-         "1 when the cache answers, 0 when degraded.",
-         gauge,
-         {},
-         c.healthy ? 1.0 : 0.0},
-        {"analytics_db_pool_connections",
-         "Database connections by state.",
-         gauge,
-         {{"state", "in_use"}},
-         double(p.in_use)},
-        {"analytics_db_pool_connections",
-         "Database connections by state.",
-         gauge,
-         {{"state", "idle"}},
-         double(p.idle)},
-        {"analytics_db_pool_max_connections",
-         "Largest number of database connections.",
-         gauge,
-         {},
-         double(p.max)},
-    };
-  });
-
-  // Job runs, last successes and active users, read from the database at
-  // most once a second however often /metrics is scraped (anyone may scrape
-  // it): a few grouped queries a second at worst.
-  const Clock* clock_ptr = app->clock_;
-  auto database_samples = std::make_shared<Refreshed<std::vector<metrics::Sample>>>(
-      std::chrono::seconds(1), [db_ptr, clock_ptr] {
-        using metrics::Sample;
-        std::vector<Sample> samples;
-        auto read = db_ptr->Read([&](storage::Transaction& tx) -> Result<void> {
-          storage::JobRepository repo(tx);
-          auto counts = repo.CountByStatus();
-          if (!counts.ok()) return counts.error();
-          for (const auto& c : *counts) {
-            samples.push_back({"analytics_job_runs_total",
-                               "Job runs recorded in job_runs.",
-                               Sample::Type::kCounter,
-                               {{"job", c.job}, {"status", c.status}},
-                               double(c.runs)});
-            if (c.status == "succeeded" && c.last_finished) {
-              samples.push_back(
-                  {"analytics_job_last_success_timestamp_seconds",
-                   "When each job last finished successfully (Unix time).",
-                   Sample::Type::kGauge,
-                   {{"job", c.job}},
-                   std::chrono::duration<double>(c.last_finished->time_since_epoch()).count()});
-            }
-          }
-          auto active = repo.ActiveUsers(clock_ptr->Now() - std::chrono::hours(24));
-          if (!active.ok()) return active.error();
-          samples.push_back({"analytics_active_users",
-                             "Users who wrote a task in the last 24 hours.",
-                             Sample::Type::kGauge,
-                             {},
-                             double(*active)});
-          return Ok();
-        });
-        samples.push_back({"analytics_db_up",
-                           "1 when the database answered this scrape.",
-                           Sample::Type::kGauge,
-                           {},
-                           read.ok() ? 1.0 : 0.0});
-        return samples;
-      });
-  app->metrics_->AddSource([database_samples] { return database_samples->Get(); });
+  AddMetricsSources(*app->metrics_, *app->cache_, *app->db_, *app->clock_);
 
   api::Services services{*app->users_, *app->tasks_,   *app->stats_, *app->db_,
                          *app->cache_, *app->metrics_, *app->jobs_,  *app->clock_};

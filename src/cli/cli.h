@@ -3,7 +3,8 @@
 
 namespace analytics::cli {
 
-// Exit codes: 0 success, 1 check failed, 2 usage error, 3 other errors.
+// Parses argv and runs one command. Returns its exit code (cli/exit_code.h):
+// 0 success, 1 check failed, 2 usage error, 3-5 other errors.
 int Run(int argc, char** argv);
 
 }  // namespace analytics::cli

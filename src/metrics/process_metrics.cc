@@ -19,18 +19,20 @@ Sample Make(std::string name, std::string help, Sample::Type type, double value)
   return Sample{std::move(name), std::move(help), type, {}, value};
 }
 
+// A decimal number, or nullopt when `text` is not one (a /proc line of an
+// unexpected shape leaves its values out rather than failing the scrape).
+std::optional<double> Number(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end == text.data()) return std::nullopt;
+  return value;
+}
+
 std::optional<std::string> ReadFile(const char* path) {
   std::ifstream in(path);
   if (!in) return std::nullopt;
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// A whole field of /proc as a number; nullopt when it is not one.
-std::optional<double> Number(std::string_view text) {
-  double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
 }
 
 // Seconds since the epoch at which the machine booted (/proc/stat "btime").
@@ -38,7 +40,7 @@ std::optional<double> BootTime() {
   std::ifstream in("/proc/stat");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.starts_with("btime ")) return Number(line.substr(6));
+    if (line.starts_with("btime ")) return Number(std::string_view(line).substr(6));
   }
   return std::nullopt;
 }
@@ -58,15 +60,15 @@ void AppendStat(std::vector<Sample>& samples) {
   if (values.size() <= kRss) return;
 
   const std::optional<double> utime = Number(values[kUtime]), stime = Number(values[kStime]),
-                              rss = Number(values[kRss]), vsize = Number(values[kVsize]),
-                              start = Number(values[kStartTime]);
-  if (!utime || !stime || !rss || !vsize || !start) return;  // not as proc(5) says: leave out
-
+                              start = Number(values[kStartTime]), vsize = Number(values[kVsize]),
+                              rss = Number(values[kRss]);
+  if (!utime || !stime || !start || !vsize || !rss) return;
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  const double cpu = (*utime + *stime) / ticks;
   samples.push_back(Make("process_cpu_seconds_total",
                          "Total user and system CPU time spent in seconds.", Sample::Type::kCounter,
-                         (*utime + *stime) / ticks));
+                         cpu));
   samples.push_back(Make("process_resident_memory_bytes", "Resident memory size in bytes.",
                          Sample::Type::kGauge, *rss * page));
   samples.push_back(Make("process_virtual_memory_bytes", "Virtual memory size in bytes.",

@@ -132,9 +132,24 @@ void StatsService::AfterWrite(const std::string& user_id,
                                 OverviewJson(OverviewOf(user_id, *after)), options_.ttl_overview);
   } else {
     cache_.InvalidateUser(user_id);
-    (void)Warm(user_id, {});
+    ReportWarm(user_id, Warm(user_id, {}));
   }
   QueueIfUnreachable(user_id);
+}
+
+// The write stands whatever Warm says: a failure (the database gone since
+// the commit, the user deleted meanwhile) only leaves the next read to
+// compute the overview. Logged when warming starts failing and when it works
+// again, not at every write.
+void StatsService::ReportWarm(const std::string& user_id, const Result<int>& warmed) {
+  if (!warmed.ok()) {
+    if (!warm_failing_.exchange(true)) {
+      logging::Warn("overview_warm_failed",
+                    {{"user_id", user_id}, {"error", warmed.error().message}});
+    }
+  } else if (warm_failing_.exchange(false)) {
+    logging::Info("overview_warm_recovered", {{"user_id", user_id}});
+  }
 }
 
 // Runs after every write's invalidation: a cache that is not healthy now

@@ -3,6 +3,7 @@
 // costs one cache lookup and no re-encoding.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,6 +75,7 @@ class StatsService {
  private:
   class Flights;
   void QueueIfUnreachable(const std::string& user_id);
+  void ReportWarm(const std::string& user_id, const Result<int>& warmed);
   Result<StatsBody> Cached(const std::string& user_id, const std::string& key,
                            std::chrono::seconds ttl, std::string_view stat);
 
@@ -82,6 +84,7 @@ class StatsService {
   const Clock& clock_;
   config::CacheOptions options_;
   std::unique_ptr<Flights> flights_;
+  std::atomic<bool> warm_failing_{false};  // the last AfterWrite's Warm failed
 };
 
 // The overview of a user in `state`.

@@ -1,5 +1,7 @@
 #include "storage/daily_repository.h"
 
+#include <algorithm>
+
 namespace analytics::storage {
 
 Result<std::int64_t> DailyRepository::AggregateDay(Day day, Time computed_at) {
@@ -96,16 +98,21 @@ Result<std::int64_t> DailyRepository::ArchiveBefore(Day cutoff) {
   return *deleted;
 }
 
-Result<std::vector<std::pair<std::string, std::int64_t>>> DailyRepository::ActiveUsers(
-    Time since, int limit) {
+Result<DailyRepository::ActiveUsers> DailyRepository::FindActiveUsers(Time since, int limit) {
+  // One statement for both: the window counts the groups, and LIMIT keeps at
+  // least one row so that the count arrives even when no user is wanted.
   auto rows = tx_.Query(
-      "SELECT user_id, COUNT(*) AS updates FROM tasks WHERE updated_at >= $1 "
+      "SELECT user_id, COUNT(*) AS updates, COUNT(*) OVER () FROM tasks WHERE updated_at >= $1 "
       "GROUP BY user_id ORDER BY updates DESC, user_id LIMIT $2",
-      {since, std::int64_t{limit}});
+      {since, std::int64_t{std::max(limit, 1)}});
   if (!rows.ok()) return rows.error();
-  std::vector<std::pair<std::string, std::int64_t>> users;
-  for (const Row& r : *rows) users.emplace_back(r.Text(0), r.Int(1));
-  return users;
+  ActiveUsers active;
+  if (!rows->empty()) active.total = rows->front().Int(2);
+  for (const Row& r : *rows) {
+    if (static_cast<int>(active.most_active.size()) >= limit) break;
+    active.most_active.emplace_back(r.Text(0), r.Int(1));
+  }
+  return active;
 }
 
 }  // namespace analytics::storage

@@ -26,8 +26,14 @@ class DailyRepository {
   // Moves daily_analytics rows dated before `cutoff` into
   // daily_analytics_archive; returns how many moved.
   Result<std::int64_t> ArchiveBefore(Day cutoff);
-  // Users with a task updated since `since`, most updates first.
-  Result<std::vector<std::pair<std::string, std::int64_t>>> ActiveUsers(Time since, int limit);
+  // The active users: those with a task updated since `since` (cache_warming
+  // warms the most active; /metrics shows how many there are).
+  struct ActiveUsers {
+    std::int64_t total = 0;  // all of them
+    // At most `limit` of them with their updates, most updates first.
+    std::vector<std::pair<std::string, std::int64_t>> most_active;
+  };
+  Result<ActiveUsers> FindActiveUsers(Time since, int limit);
 
  private:
   Transaction& tx_;

@@ -61,12 +61,6 @@ Result<std::vector<JobRepository::JobCounts>> JobRepository::CountByStatus() {
   return counts;
 }
 
-Result<std::int64_t> JobRepository::ActiveUsers(Time since) {
-  auto rows = tx_.Query("SELECT COUNT(DISTINCT user_id) FROM tasks WHERE updated_at >= $1", {since});
-  if (!rows.ok()) return rows.error();
-  return rows->front().Int(0);
-}
-
 Result<bool> JobRepository::Claim(const std::string& job, Time scheduled_for,
                                   const std::string& claimed_by) {
   auto changed = tx_.Execute(

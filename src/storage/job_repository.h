@@ -46,8 +46,6 @@ class JobRepository {
   };
   // Runs per job and status, with the latest finish time of each (for /metrics).
   Result<std::vector<JobCounts>> CountByStatus();
-  // Users with a task written since `since` (for /metrics).
-  Result<std::int64_t> ActiveUsers(Time since);
   // Claims one scheduled occurrence; false when another instance has it.
   Result<bool> Claim(const std::string& job, Time scheduled_for, const std::string& claimed_by);
 

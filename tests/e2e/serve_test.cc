@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "e2e/child_process.h"
+#include "jobs/job.h"
 
 namespace analytics::e2e {
 namespace {
@@ -120,6 +121,33 @@ TEST_F(Serve, WritesJsonAccessAndErrorLogs) {
   }
   EXPECT_TRUE(saw_health) << ReadFileText(dir + "/access.log");
   EXPECT_TRUE(saw_missing) << ReadFileText(dir + "/access.log");
+}
+
+// SPEC §8, issue 12: a dashboard or alert never sees a missing series, so a
+// fresh server already exports every job's run counter and last success (0).
+TEST_F(Serve, FreshServerExportsEveryJobsSeries) {
+  const int port = FreePort();
+  auto server = Start({"serve", "--port", std::to_string(port)});
+  ASSERT_TRUE(WaitHealthy(*server, port)) << server->Stderr();
+
+  testing::HttpResult scrape = testing::Get(port, "/metrics");
+  server->Signal(SIGTERM);
+  ASSERT_EQ(server->Wait(kStopWithin).code, 0) << server->Stderr();
+
+  ASSERT_EQ(scrape.status, 200) << scrape.body;
+  ASSERT_FALSE(jobs::Catalog().empty());
+  for (const jobs::JobDefinition& job : jobs::Catalog()) {
+    for (const char* status : {"running", "succeeded", "failed"}) {
+      std::string series =
+          "analytics_job_runs_total{job=\"" + job.name + "\",status=\"" + status + "\"} 0\n";
+      EXPECT_TRUE(Contains(scrape.body, series)) << series << "missing in\n" << scrape.body;
+    }
+    std::string success =
+        "analytics_job_last_success_timestamp_seconds{job=\"" + job.name + "\"} 0\n";
+    EXPECT_TRUE(Contains(scrape.body, success)) << success << "missing in\n" << scrape.body;
+  }
+  EXPECT_TRUE(Contains(scrape.body, "analytics_active_users 0\n")) << scrape.body;
+  EXPECT_TRUE(Contains(scrape.body, "analytics_db_up 1\n")) << scrape.body;
 }
 
 TEST_F(Serve, BusyPortExitsNonZeroNamingTheAddress) {

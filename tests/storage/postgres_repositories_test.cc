@@ -370,8 +370,9 @@ TEST_F(PostgresRepositoriesTest, StatsCountByDayAndDailyRows) {
       EXPECT_EQ((*rows)[1].computed_at, At("2024-01-12T00:30:00Z"));
     }
     DailyRepository daily(tx, db_->dialect());
-    auto active = daily.ActiveUsers(At("2024-01-01T00:00:00Z"), 10);
-    EXPECT_TRUE(active.ok() && active->size() == 1 && (*active)[0].second == 3);
+    auto active = daily.FindActiveUsers(At("2024-01-01T00:00:00Z"), 10);
+    EXPECT_TRUE(active.ok() && active->total == 1 && active->most_active.size() == 1 &&
+                active->most_active[0].second == 3);
     return Ok();
   });
 
