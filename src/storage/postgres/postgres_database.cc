@@ -5,10 +5,10 @@
 #include <utility>
 
 #include "base/check.h"
-#include "storage/run_work.h"
 #include "storage/postgres/postgres_connection.h"
 #include "storage/postgres/postgres_error.h"
 #include "storage/postgres/postgres_pool.h"
+#include "storage/run_work.h"
 
 namespace analytics::storage {
 namespace {
