@@ -4,6 +4,9 @@
 #include <cctype>
 #include <chrono>
 
+#include "storage/task_repository.h"
+#include "storage/write_path.h"
+
 namespace analytics::app {
 namespace {
 
@@ -17,6 +20,34 @@ auto Timed(metrics::Metrics& metrics, std::string_view operation, const Fn& fn) 
   metrics.ObserveQuery(operation, Clock::now() - started);
   return result;
 }
+
+// Forwards the backend's write path, timing each call as one "insert" (a
+// call may be a few statements: ids, COPY, upsert; SPEC §8 has no finer label).
+class TimedWritePath final : public storage::WritePath {
+ public:
+  TimedWritePath(storage::WritePath& inner, metrics::Metrics& metrics)
+      : inner_(inner), metrics_(metrics) {}
+
+  Result<std::vector<std::int64_t>> InsertTasks(const std::vector<model::Task>& tasks) override {
+    return Timed(metrics_, "insert", [&] { return inner_.InsertTasks(tasks); });
+  }
+  Result<void> AppendCreates(const storage::AuditEntry& common,
+                             const std::vector<model::Task>& tasks) override {
+    return Timed(metrics_, "insert", [&] { return inner_.AppendCreates(common, tasks); });
+  }
+  Result<std::vector<storage::Row>> AddToBuckets(
+      const std::string& user_id, const std::vector<storage::DayChange>& changes) override {
+    return Timed(metrics_, "insert", [&] { return inner_.AddToBuckets(user_id, changes); });
+  }
+  Result<storage::CreatedTask> CreateTask(const model::Task& task, const storage::AuditEntry& audit,
+                                          Time now) override {
+    return Timed(metrics_, "insert", [&] { return inner_.CreateTask(task, audit, now); });
+  }
+
+ private:
+  storage::WritePath& inner_;
+  metrics::Metrics& metrics_;
+};
 
 // Forwards every call to the backend's transaction, timing each statement.
 // Lives only inside one work function, as the transaction it wraps.
@@ -50,14 +81,12 @@ class TimedTransaction final : public storage::Transaction {
   Result<void> ExecuteScript(std::string_view sql) override {
     return Timed(metrics_, "script", [&] { return inner_.ExecuteScript(sql); });
   }
-  Result<std::int64_t> CopyFrom(std::string_view copy_sql,
-                                const std::function<bool(std::string&)>& fill) override {
-    return Timed(metrics_, "copy", [&] { return inner_.CopyFrom(copy_sql, fill); });
-  }
+  storage::WritePath& write_path() override { return write_path_; }
 
  private:
   storage::Transaction& inner_;
   metrics::Metrics& metrics_;
+  TimedWritePath write_path_{inner_.write_path(), metrics_};
 };
 
 }  // namespace

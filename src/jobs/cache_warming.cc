@@ -15,14 +15,11 @@ Result<JobResult> RunCacheWarming(const JobEnv& env, const JobArgs& args, const 
   int top = args.top_users.value_or(options.top_users);
   if (top < 1) return InvalidArgument("--top-users", "--top-users must be at least 1");
   Time since = env.clock.Now() - std::chrono::days{options.active_user_threshold_days};
-  std::vector<std::pair<std::string, std::int64_t>> users;
-  auto found = env.db.Read([&](storage::Transaction& tx) -> Result<void> {
-    auto active = storage::DailyRepository(tx, env.db.dialect()).FindActiveUsers(since, top);
-    if (!active.ok()) return active.error();
-    users = std::move(active->most_active);
-    return Ok();
+  auto found = storage::ReadValue(env.db, [&](storage::Transaction& tx) {
+    return storage::DailyRepository(tx, env.db.dialect()).FindActiveUsers(since, top);
   });
   if (!found.ok()) return found.error();
+  const std::vector<std::pair<std::string, std::int64_t>>& users = found->most_active;
 
   JobResult result;
   std::size_t batch = static_cast<std::size_t>(std::max(1, options.batch_size));

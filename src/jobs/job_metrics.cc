@@ -68,11 +68,10 @@ std::vector<Sample> JobRunSamples(const std::vector<JobCounts>& counts) {
 }
 
 Result<std::vector<Sample>> ReadDatabaseSamples(storage::Database& db, Time now) {
-  std::vector<Sample> samples;
-  auto read = db.Read([&](storage::Transaction& tx) -> Result<void> {
+  return storage::ReadValue(db, [&](storage::Transaction& tx) -> Result<std::vector<Sample>> {
     auto counts = storage::JobRepository(tx).CountByStatus();
     if (!counts.ok()) return counts.error();
-    samples = JobRunSamples(*counts);
+    std::vector<Sample> samples = JobRunSamples(*counts);
     auto active =
         storage::DailyRepository(tx, db.dialect()).FindActiveUsers(now - std::chrono::hours(24), 0);
     if (!active.ok()) return active.error();
@@ -81,10 +80,8 @@ Result<std::vector<Sample>> ReadDatabaseSamples(storage::Database& db, Time now)
                        Sample::Type::kGauge,
                        {},
                        double(active->total)});
-    return Ok();
+    return samples;
   });
-  if (!read.ok()) return read.error();
-  return samples;
 }
 
 }  // namespace analytics::jobs

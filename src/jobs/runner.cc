@@ -43,13 +43,11 @@ Result<RunReport> JobRunner::Run(const std::string& name, const JobArgs& args) {
   std::string described = args.Describe();
   auto started_at = env_.clock.Now();
   auto started = std::chrono::steady_clock::now();
-  auto recorded = env_.db.InTransaction([&](storage::Transaction& tx) -> Result<void> {
-    auto id = storage::JobRepository(tx).Start(name, described, started_at, HostName(), getpid());
-    if (!id.ok()) return id.error();
-    report.run_id = *id;
-    return Ok();
+  auto run_id = storage::WriteValue(env_.db, [&](storage::Transaction& tx) {
+    return storage::JobRepository(tx).Start(name, described, started_at, HostName(), getpid());
   });
-  if (!recorded.ok()) return recorded.error();
+  if (!run_id.ok()) return run_id.error();
+  report.run_id = *run_id;
   logging::Job(name, "job_started", {{"run_id", report.run_id}, {"args", described}});
   logging::Info("job_started", {{"job", name}, {"run_id", report.run_id}, {"args", described}});
 
@@ -101,9 +99,9 @@ Result<RunReport> JobRunner::Run(const std::string& name, const JobArgs& args) {
 }
 
 Result<int> JobRunner::ReapOrphans() {
-  int reaped = 0;
   std::string host = HostName();
-  auto done = env_.db.InTransaction([&](storage::Transaction& tx) -> Result<void> {
+  return storage::WriteValue(env_.db, [&](storage::Transaction& tx) -> Result<int> {
+    int reaped = 0;
     storage::JobRepository repo(tx);
     auto running = repo.Running();
     if (!running.ok()) return running.error();
@@ -115,22 +113,14 @@ Result<int> JobRunner::ReapOrphans() {
                       env_.clock.Now()));
       ++reaped;
     }
-    return Ok();
+    return reaped;
   });
-  if (!done.ok()) return done.error();
-  return reaped;
 }
 
 Result<std::vector<storage::JobRunRow>> JobRunner::Recent(const std::string& job, int limit) {
-  std::vector<storage::JobRunRow> runs;
-  auto done = env_.db.Read([&](storage::Transaction& tx) -> Result<void> {
-    auto r = storage::JobRepository(tx).Recent(job, limit);
-    if (!r.ok()) return r.error();
-    runs = std::move(*r);
-    return Ok();
+  return storage::ReadValue(env_.db, [&](storage::Transaction& tx) {
+    return storage::JobRepository(tx).Recent(job, limit);
   });
-  if (!done.ok()) return done.error();
-  return runs;
 }
 
 }  // namespace analytics::jobs

@@ -79,18 +79,14 @@ void Scheduler::Fire(const std::string& job, Entry& entry, Time now) {
     entry.attempts = 0;
     // Skip occurrences missed while down: the next one is after now.
     entry.next = entry.cron.Next(now).value_or(Time::max());
-    bool claimed = false;
-    auto done = runner_.env().db.InTransaction([&](storage::Transaction& tx) -> Result<void> {
-      auto c = storage::JobRepository(tx).Claim(job, entry.occurrence, instance_);
-      if (!c.ok()) return c.error();
-      claimed = *c;
-      return Ok();
+    auto claimed = storage::WriteValue(runner_.env().db, [&](storage::Transaction& tx) {
+      return storage::JobRepository(tx).Claim(job, entry.occurrence, instance_);
     });
-    if (!done.ok()) {
-      logging::Warn("job_claim_failed", {{"job", job}, {"error", done.error().message}});
+    if (!claimed.ok()) {
+      logging::Warn("job_claim_failed", {{"job", job}, {"error", claimed.error().message}});
       return;
     }
-    if (!claimed) {
+    if (!*claimed) {
       logging::Info("job_claimed_elsewhere",
                     {{"job", job}, {"scheduled_for", FormatTime(entry.occurrence)}});
       return;

@@ -26,6 +26,11 @@ std::optional<Priority> ParsePriority(std::string_view text);
 
 // SPEC §3: w(low)=1, w(medium)=2, w(high)=3, w(urgent)=4.
 inline int Weight(Priority p) { return static_cast<int>(p) + 1; }
+// The same weights as a SQL expression over the text column `column`:
+// "CASE priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3
+// ELSE 4 END". Every SQL that weighs tasks (repositories, the stats views)
+// uses it, so the weights are written only here.
+std::string WeightSql(std::string_view column = "priority");
 
 inline constexpr std::size_t kMaxTitleBytes = 500;
 

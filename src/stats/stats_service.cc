@@ -43,16 +43,12 @@ model::Overview OverviewOf(const std::string& user_id, const storage::UserState&
 }
 
 Result<model::Overview> StatsService::ComputeOverview(const std::string& user_id) {
-  storage::UserState state;
   // One statement, so on PostgreSQL one round trip (no BEGIN/COMMIT).
-  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
-    auto loaded = storage::TaskRepository(tx).LoadAggregatesAndOverdue(user_id, clock_.Now());
-    if (!loaded.ok()) return loaded.error();
-    state = *loaded;
-    return Ok();
+  auto state = storage::ReadStatementValue(db_, [&](storage::Transaction& tx) {
+    return storage::TaskRepository(tx).LoadAggregatesAndOverdue(user_id, clock_.Now());
   });
-  if (!done.ok()) return done.error();
-  return OverviewOf(user_id, state);
+  if (!state.ok()) return state.error();
+  return OverviewOf(user_id, *state);
 }
 
 Result<StatsBody> StatsService::Cached(const std::string& user_id, const std::string& key,
@@ -168,16 +164,12 @@ void StatsService::QueueIfUnreachable(const std::string& user_id) {
 
 Result<int> StatsService::ReplayQueuedInvalidations() {
   constexpr int kPerRound = 100;
-  std::vector<storage::QueuedInvalidation> queued;
-  auto read = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
-    auto oldest = storage::InvalidationRepository(tx).Oldest(kPerRound);
-    if (!oldest.ok()) return oldest.error();
-    queued = std::move(*oldest);
-    return Ok();
+  auto queued = storage::ReadStatementValue(db_, [&](storage::Transaction& tx) {
+    return storage::InvalidationRepository(tx).Oldest(kPerRound);
   });
-  if (!read.ok()) return read.error();
+  if (!queued.ok()) return queued.error();
   int done = 0;
-  for (const storage::QueuedInvalidation& q : queued) {
+  for (const storage::QueuedInvalidation& q : *queued) {
     cache_.InvalidateUser(q.user_id);
     if (!cache_.healthy()) break;  // still unreachable: the row stays for the next round
     auto forgotten = db_.WriteStatement([&](storage::Transaction& tx) -> Result<void> {
@@ -242,16 +234,13 @@ Result<std::vector<model::TrendPoint>> StatsService::Trends(const std::string& u
   ANALYTICS_RETURN_IF_ERROR(CheckRange(from, to));
   Day start = PeriodStart(from, granularity);
   Day end = NextPeriod(PeriodStart(to, granularity), granularity);
-  storage::DayCounts counts;
-  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
+  auto read = storage::ReadValue(db_, [&](storage::Transaction& tx) -> Result<storage::DayCounts> {
     auto exists = storage::TaskRepository(tx).LoadAggregates(user_id);
     if (!exists.ok()) return exists.error();
-    auto c = storage::StatsRepository(tx, db_.dialect()).CountByDay(user_id, start, end);
-    if (!c.ok()) return c.error();
-    counts = std::move(*c);
-    return Ok();
+    return storage::StatsRepository(tx, db_.dialect()).CountByDay(user_id, start, end);
   });
-  if (!done.ok()) return done.error();
+  if (!read.ok()) return read.error();
+  const storage::DayCounts& counts = *read;
 
   std::vector<model::TrendPoint> points;
   std::int64_t total = counts.created_before, completed = counts.completed_before;
@@ -278,17 +267,12 @@ Result<std::vector<model::TrendPoint>> StatsService::Trends(const std::string& u
 Result<std::vector<model::DailyStats>> StatsService::Daily(const std::string& user_id, Day from,
                                                            Day to) {
   ANALYTICS_RETURN_IF_ERROR(CheckRange(from, to));
-  std::vector<model::DailyStats> rows;
-  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
-    auto exists = storage::TaskRepository(tx).LoadAggregates(user_id);
-    if (!exists.ok()) return exists.error();
-    auto r = storage::StatsRepository(tx, db_.dialect()).DailyRows(user_id, from, to + days{1});
-    if (!r.ok()) return r.error();
-    rows = std::move(*r);
-    return Ok();
-  });
-  if (!done.ok()) return done.error();
-  return rows;
+  return storage::ReadValue(
+      db_, [&](storage::Transaction& tx) -> Result<std::vector<model::DailyStats>> {
+        auto exists = storage::TaskRepository(tx).LoadAggregates(user_id);
+        if (!exists.ok()) return exists.error();
+        return storage::StatsRepository(tx, db_.dialect()).DailyRows(user_id, from, to + days{1});
+      });
 }
 
 }  // namespace analytics::stats

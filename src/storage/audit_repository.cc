@@ -1,7 +1,7 @@
 #include "storage/audit_repository.h"
 
-#include "base/check.h"
 #include "model/task_json.h"
+#include "storage/write_path.h"
 
 namespace analytics::storage {
 
@@ -17,45 +17,19 @@ Result<void> AuditRepository::Append(const AuditEntry& e) {
 
 Result<void> AuditRepository::AppendCreates(const AuditEntry& common,
                                             const std::vector<model::Task>& tasks) {
-  if (dialect_ == nullptr || !dialect_->SupportsCopy() || tasks.size() < kMinCopyRows) {
-    for (const model::Task& t : tasks) {
-      AuditEntry e = common;
-      e.user_id = t.user_id;
-      e.entity_id = std::to_string(t.id);
-      e.before.reset();
-      e.after = model::ToJson(t);
-      ANALYTICS_RETURN_IF_ERROR(Append(e));
-    }
-    return Ok();
+  return tx_.write_path().AppendCreates(common, tasks);
+}
+
+Result<void> AuditRepository::AppendEach(const AuditEntry& common,
+                                         const std::vector<model::Task>& tasks) {
+  for (const model::Task& t : tasks) {
+    AuditEntry e = common;
+    e.user_id = t.user_id;
+    e.entity_id = std::to_string(t.id);
+    e.before.reset();
+    e.after = model::ToJson(t);
+    ANALYTICS_RETURN_IF_ERROR(Append(e));
   }
-  // COPY stores the rows in the order sent, so ids follow the tasks' order.
-  std::size_t next = 0;
-  std::string json;  // one task's JSON at a time, reused
-  auto loaded = tx_.CopyFrom(
-      "COPY audit_log (timestamp, actor, user_id, action, entity, entity_id, \"before\", "
-      "\"after\", request_id) FROM STDIN",
-      [&](std::string& part) {
-        for (; next < tasks.size() && part.size() < kCopyPartBytes; ++next) {
-          const model::Task& t = tasks[next];
-          json.clear();
-          model::AppendJson(json, t);
-          CopyRow(part)
-              .At(common.timestamp)
-              .Text(common.actor)
-              .Text(t.user_id)
-              .Text(common.action)
-              .Text(common.entity)
-              .Int(t.id)
-              .Null()
-              .Text(json)
-              .Text(common.request_id)
-              .End();
-        }
-        return next < tasks.size();
-      });
-  if (!loaded.ok()) return loaded.error();
-  ANALYTICS_CHECK(*loaded == static_cast<std::int64_t>(tasks.size()))
-      << "audited " << *loaded << " of " << tasks.size() << " tasks";
   return Ok();
 }
 

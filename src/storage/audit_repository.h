@@ -28,22 +28,21 @@ struct AuditEntry {
 class AuditRepository {
  public:
   explicit AuditRepository(Transaction& tx) : tx_(tx) {}
-  // With the dialect, AppendBatch is one statement where it SupportsCopy() (a COPY).
-  AuditRepository(Transaction& tx, const Dialect& dialect) : tx_(tx), dialect_(&dialect) {}
   Result<void> Append(const AuditEntry& entry);
   // Appends one row per task, in order, for tasks just created: `common`'s
   // timestamp, actor, action, entity and request_id; each task's user_id, id
   // (entity_id) and JSON (after). `common`'s other fields are ignored. The
-  // rows are formatted as they are sent, with no AuditEntry per task: where
-  // the dialect SupportsCopy(), one COPY.
+  // rows are formatted as they are sent, with no AuditEntry per task: on
+  // PostgreSQL, one COPY (the transaction's WritePath).
   Result<void> AppendCreates(const AuditEntry& common, const std::vector<model::Task>& tasks);
+  // AppendCreates one Append per task: the row-by-row WritePath.
+  Result<void> AppendEach(const AuditEntry& common, const std::vector<model::Task>& tasks);
   // Newest first; empty `action`/`user_id` match all.
   Result<std::vector<AuditEntry>> List(const std::string& action, const std::string& user_id,
                                        Time since, int limit);
 
  private:
   Transaction& tx_;
-  const Dialect* dialect_ = nullptr;
 };
 
 }  // namespace analytics::storage

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "model/task.h"
+
 namespace analytics::storage {
 
 Result<std::int64_t> DailyRepository::AggregateDay(Day day, Time computed_at) {
@@ -15,29 +17,32 @@ Result<std::int64_t> DailyRepository::AggregateDay(Day day, Time computed_at) {
   auto inserted = tx_.Execute(
       "INSERT INTO daily_analytics (user_id, date, tasks_created, tasks_completed, total_tasks, "
       "completed_tasks, completion_rate, productivity_score, computed_at) "
-      "SELECT user_id, " + dialect_.TypedParam(3, "DATE") +
+      "SELECT user_id, " +
+          dialect_.TypedParam(3, "DATE") +
           ", created_today, completed_today, total, completed, "
-      "CASE WHEN total = 0 THEN 0 ELSE ROUND(100.0 * completed / total, 2) END, "
-      "CASE WHEN weight = 0 THEN 0 ELSE ROUND(50.0 * weight_done_x2 / weight, 2) END, " +
+          "CASE WHEN total = 0 THEN 0 ELSE ROUND(100.0 * completed / total, 2) END, "
+          "CASE WHEN weight = 0 THEN 0 ELSE ROUND(50.0 * weight_done_x2 / weight, 2) END, " +
           dialect_.TypedParam(4, "TIMESTAMPTZ") +
           " "
-      "FROM (SELECT user_id, "
-      "SUM(CASE WHEN created_at >= $1 THEN 1 ELSE 0 END) AS created_today, "
-      "SUM(CASE WHEN done_by_end AND completed_at >= $1 THEN 1 ELSE 0 END) AS completed_today, "
-      "COUNT(*) AS total, "
-      "SUM(CASE WHEN done_by_end THEN 1 ELSE 0 END) AS completed, "
-      "SUM(w) AS weight, "
-      "SUM(CASE WHEN done_by_end THEN w * (CASE WHEN due_at IS NULL OR completed_at <= due_at "
-      "THEN 2 ELSE 1 END) ELSE 0 END) AS weight_done_x2 "
-      "FROM (SELECT user_id, created_at, completed_at, due_at, "
-      "(status = 'done' AND completed_at < $2) AS done_by_end, "
-      "CASE priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END AS w "
-      "FROM tasks WHERE deleted = FALSE AND status <> 'cancelled' AND created_at < $2 "
-      "AND user_id IN (SELECT user_id FROM tasks WHERE deleted = FALSE AND status <> 'cancelled' "
-      "AND created_at >= $1 AND created_at < $2 "
-      "UNION SELECT user_id FROM tasks WHERE deleted = FALSE AND status = 'done' "
-      "AND completed_at >= $1 AND completed_at < $2)) t "
-      "GROUP BY user_id) agg",
+          "FROM (SELECT user_id, "
+          "SUM(CASE WHEN created_at >= $1 THEN 1 ELSE 0 END) AS created_today, "
+          "SUM(CASE WHEN done_by_end AND completed_at >= $1 THEN 1 ELSE 0 END) AS completed_today, "
+          "COUNT(*) AS total, "
+          "SUM(CASE WHEN done_by_end THEN 1 ELSE 0 END) AS completed, "
+          "SUM(w) AS weight, "
+          "SUM(CASE WHEN done_by_end THEN w * (CASE WHEN due_at IS NULL OR completed_at <= due_at "
+          "THEN 2 ELSE 1 END) ELSE 0 END) AS weight_done_x2 "
+          "FROM (SELECT user_id, created_at, completed_at, due_at, "
+          "(status = 'done' AND completed_at < $2) AS done_by_end, " +
+          model::WeightSql() +
+          " AS w "
+          "FROM tasks WHERE deleted = FALSE AND status <> 'cancelled' AND created_at < $2 "
+          "AND user_id IN (SELECT user_id FROM tasks WHERE deleted = FALSE AND status <> "
+          "'cancelled' "
+          "AND created_at >= $1 AND created_at < $2 "
+          "UNION SELECT user_id FROM tasks WHERE deleted = FALSE AND status = 'done' "
+          "AND completed_at >= $1 AND completed_at < $2)) t "
+          "GROUP BY user_id) agg",
       {Time{day}, Time{day + std::chrono::days{1}}, date, computed_at});
   if (!inserted.ok()) return inserted.error();
   return *inserted;
@@ -56,11 +61,14 @@ Result<std::int64_t> DailyRepository::AggregateRange(Day from, Day to, Time comp
   // implies "created before the end of d".
   // $1 first day, $2 last day (text), $3 end of the last day, $4 computed_at.
   std::string sql =
-      "WITH t AS (SELECT user_id, status, created_at, completed_at, due_at, "
-      "CASE priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END AS w "
+      "WITH t AS (SELECT user_id, status, created_at, completed_at, due_at, " + model::WeightSql() +
+      " AS w "
       "FROM tasks WHERE deleted = FALSE AND status <> 'cancelled' AND created_at < $3), "
-      "ev AS (SELECT user_id, " + created_day + " AS d, 1 AS c, 0 AS k, w AS wt, 0 AS wd FROM t "
-      "UNION ALL SELECT user_id, " + completed_day +
+      "ev AS (SELECT user_id, " +
+      created_day +
+      " AS d, 1 AS c, 0 AS k, w AS wt, 0 AS wd FROM t "
+      "UNION ALL SELECT user_id, " +
+      completed_day +
       ", 0, 1, 0, w * (CASE WHEN due_at IS NULL OR completed_at <= due_at THEN 2 ELSE 1 END) "
       "FROM t WHERE status = 'done' AND completed_at < $3), "
       "daily AS (SELECT user_id, d, SUM(c) AS c, SUM(k) AS k, SUM(wt) AS wt, SUM(wd) AS wd "
@@ -70,12 +78,14 @@ Result<std::int64_t> DailyRepository::AggregateRange(Day from, Day to, Time comp
       "WINDOW w AS (PARTITION BY user_id ORDER BY d)) "
       "INSERT INTO daily_analytics (user_id, date, tasks_created, tasks_completed, total_tasks, "
       "completed_tasks, completion_rate, productivity_score, computed_at) "
-      "SELECT user_id, " + dialect_.DateFromText("d") + ", c, k, total, done, "
+      "SELECT user_id, " +
+      dialect_.DateFromText("d") +
+      ", c, k, total, done, "
       "CASE WHEN total = 0 THEN 0 ELSE ROUND(100.0 * done / total, 2) END, "
       "CASE WHEN wt = 0 THEN 0 ELSE ROUND(50.0 * wd / wt, 2) END, " +
       dialect_.TypedParam(4, "TIMESTAMPTZ") + " FROM cum WHERE d >= $1 AND d <= $2";
-  auto inserted =
-      tx_.Execute(sql, {FormatDay(from), FormatDay(to), Time{to + std::chrono::days{1}}, computed_at});
+  auto inserted = tx_.Execute(
+      sql, {FormatDay(from), FormatDay(to), Time{to + std::chrono::days{1}}, computed_at});
   if (!inserted.ok()) return inserted.error();
   return *inserted;
 }

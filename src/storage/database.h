@@ -1,7 +1,8 @@
 // A pool of connections to one database, PostgreSQL or SQLite. Repositories
 // use only this interface and write their SQL once ($1, $2… placeholders,
 // RETURNING, ON CONFLICT, TRUE/FALSE work on both); backend differences live
-// in Dialect.
+// in Dialect (expressions, migrations, jobs' statements) and in each
+// Transaction's WritePath (bulk writes).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -17,6 +20,8 @@
 #include "storage/value.h"
 
 namespace analytics::storage {
+
+class WritePath;
 
 struct Migration {
   int version;
@@ -44,17 +49,6 @@ class Dialect {
   // (a quarter's aggregation over millions of tasks); "" when the backend has
   // no such timeout.
   virtual std::string LiftStatementTimeout() const { return ""; }
-  // Whether one parameter can carry a whole column of values (PostgreSQL: an
-  // array literal from ArrayParam, cast as `$n::text[]` and read back with
-  // unnest), so that bulk writes run a fixed number of statements however
-  // many rows they write. Otherwise repositories write row by row.
-  virtual bool SupportsArrayParams() const { return false; }
-  // `values` as one array parameter. Every element is of one Value type, or
-  // NULL. REQUIRES: SupportsArrayParams() (CHECK-fails otherwise).
-  virtual std::string ArrayParam(const std::vector<Value>& values) const;
-  // Whether Transaction::CopyFrom works (PostgreSQL's COPY … FROM STDIN): the
-  // fastest way to load many rows, which bulk writes then use.
-  virtual bool SupportsCopy() const { return false; }
   // A 'YYYY-MM-DD' text expression as a value for a DATE column.
   virtual std::string DateFromText(std::string_view expression) const {
     return "CAST(" + std::string(expression) + " AS DATE)";
@@ -87,43 +81,9 @@ class Transaction {
                                const std::function<bool(const Row&)>& row_fn) = 0;
   // Runs a script of several statements without parameters (migrations).
   virtual Result<void> ExecuteScript(std::string_view sql) = 0;
-  // Loads rows with `copy_sql` ("COPY table (columns) FROM STDIN"), where the
-  // dialect SupportsCopy. `fill` appends rows in COPY's text format
-  // (CopyRow) to the buffer it is given and returns whether more follow;
-  // each part it fills is sent before the next is asked for, so the database
-  // stores rows while the caller formats more. Returns the rows loaded.
-  // Errors: as Execute; kInternal where the backend has no COPY.
-  virtual Result<std::int64_t> CopyFrom(std::string_view copy_sql,
-                                        const std::function<bool(std::string&)>& fill);
-};
-
-// How much COPY text a CopyFrom `fill` adds before it returns.
-inline constexpr std::size_t kCopyPartBytes = 64 * 1024;
-// Bulk writes of fewer rows go row by row: a COPY is not a prepared statement
-// and costs two round trips, ~0.5 ms each even for one row, where a prepared
-// INSERT takes ~0.05 ms.
-inline constexpr std::size_t kMinCopyRows = 16;
-
-// Writes one row of COPY's text format: fields separated by tabs, NULL as
-// \N, backslash, tab, newline and carriage return escaped; End() ends it.
-class CopyRow {
- public:
-  explicit CopyRow(std::string& out) : out_(out) {}
-  CopyRow& Text(std::string_view text);
-  CopyRow& Int(std::int64_t value);
-  CopyRow& Bool(bool value) { return Raw(value ? "t" : "f"); }
-  CopyRow& At(Time time);  // a timestamptz
-  CopyRow& Null() { return Raw("\\N"); }
-  CopyRow& OptionalText(const std::optional<std::string>& text) {
-    return text ? Text(*text) : Null();
-  }
-  CopyRow& OptionalAt(const std::optional<Time>& time) { return time ? At(*time) : Null(); }
-  void End() { out_ += '\n'; }
-
- private:
-  CopyRow& Raw(std::string_view text);
-  std::string& out_;
-  bool first_ = true;
+  // This backend's way of writing batches and whole creates (write_path.h),
+  // bound to this transaction.
+  virtual WritePath& write_path() = 0;
 };
 
 using Work = std::function<Result<void>(Transaction&)>;
@@ -161,6 +121,43 @@ class Database {
   // The URL with any password removed, for logs.
   virtual std::string description() const = 0;
 };
+
+// The value `fn` (Transaction& -> Result<T>) returns, computed inside one
+// of Database's ways to run work: the read-copy-return around a Database in
+// one call. An error of `fn` ends the transaction as any failed work does
+// (rolled back) and is returned as is.
+//   Result<User> user = storage::ReadValue(db, [&](storage::Transaction& tx) {
+//     return storage::UserRepository(tx).Find(id);
+//   });
+template <typename F>
+auto ValueOf(Database& db, Result<void> (Database::*run)(const Work&), F&& fn)
+    -> std::invoke_result_t<F&, Transaction&> {
+  std::optional<std::invoke_result_t<F&, Transaction&>> out;
+  Result<void> done = (db.*run)([&](Transaction& tx) -> Result<void> {
+    out.emplace(fn(tx));
+    if (!out->ok()) return out->error();
+    return Ok();
+  });
+  if (!done.ok()) return done.error();
+  return std::move(*out);
+}
+// ValueOf in Read, ReadStatement, InTransaction and WriteStatement.
+template <typename F>
+auto ReadValue(Database& db, F&& fn) {
+  return ValueOf(db, &Database::Read, fn);
+}
+template <typename F>
+auto ReadStatementValue(Database& db, F&& fn) {
+  return ValueOf(db, &Database::ReadStatement, fn);
+}
+template <typename F>
+auto WriteValue(Database& db, F&& fn) {
+  return ValueOf(db, &Database::InTransaction, fn);
+}
+template <typename F>
+auto WriteStatementValue(Database& db, F&& fn) {
+  return ValueOf(db, &Database::WriteStatement, fn);
+}
 
 // Applies the dialect's migrations not yet recorded in schema_migrations, each
 // in its own transaction. Applying twice is a no-op. Returns how many ran.

@@ -7,8 +7,8 @@ constexpr std::string_view kColumns =
     "id, job, args, started_at, finished_at, status, rows, error, host, pid";
 
 JobRunRow ToRun(const Row& r) {
-  return JobRunRow{r.Int(0), r.Text(1), r.Text(2), r.TimeAt(3), r.OptTime(4),
-                   r.Text(5), r.Int(6), r.Text(7), r.Text(8), r.Int(9)};
+  return JobRunRow{r.Int(0),  r.Text(1), r.Text(2), r.TimeAt(3), r.OptTime(4),
+                   r.Text(5), r.Int(6),  r.Text(7), r.Text(8),   r.Int(9)};
 }
 
 }  // namespace

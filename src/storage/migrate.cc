@@ -24,15 +24,16 @@ Result<bool> IsRecorded(Transaction& tx, int version) {
 }
 
 Result<std::set<int>> RecordedVersions(Database& db) {
-  std::set<int> versions;
-  Result<void> read = db.Read([&versions](Transaction& tx) -> Result<void> {
-    return tx.ForEach("SELECT version FROM schema_migrations", {}, [&versions](const Row& row) {
-      versions.insert(static_cast<int>(row.Int(0)));
-      return true;
-    });
+  return ReadValue(db, [](Transaction& tx) -> Result<std::set<int>> {
+    std::set<int> versions;
+    auto read =
+        tx.ForEach("SELECT version FROM schema_migrations", {}, [&versions](const Row& row) {
+          versions.insert(static_cast<int>(row.Int(0)));
+          return true;
+        });
+    if (!read.ok()) return read.error();
+    return versions;
   });
-  if (!read.ok()) return read.error();
-  return versions;
 }
 
 // Applies `migration` unless it is recorded by the time we hold the write

@@ -23,40 +23,16 @@ Result<void> TaskRepository::AddToOpenDueDays(const std::string& user_id, const 
                                               std::optional<Day> today) {
   // Ascending day order everywhere, so two writers never lock buckets in
   // opposite orders.
-  std::vector<std::pair<std::string, std::int64_t>> changes;
+  std::vector<DayChange> changes;
   for (const auto& [day, n] : delta) {
     if (n != 0) changes.emplace_back(FormatDay(day), n);
   }
   if (changes.empty()) return Ok();
-  constexpr std::string_view kUpsertOne =
-      "INSERT INTO open_due_days (user_id, due_day, n) VALUES ($1, $2, $3) "
-      "ON CONFLICT (user_id, due_day) DO UPDATE SET n = open_due_days.n + excluded.n "
-      "RETURNING due_day, n";
-  std::vector<Row> rows;
-  if (BulkWrites() && changes.size() > 1) {
-    std::vector<Value> days, counts;
-    for (const auto& [day, n] : changes) {
-      days.emplace_back(day);
-      counts.emplace_back(n);
-    }
-    auto upserted = tx_.Query(
-        "INSERT INTO open_due_days (user_id, due_day, n) "
-        "SELECT $1::text, d, c FROM unnest($2::date[], $3::bigint[]) AS b(d, c) "
-        "ON CONFLICT (user_id, due_day) DO UPDATE SET n = open_due_days.n + excluded.n "
-        "RETURNING due_day, n",
-        {user_id, dialect_->ArrayParam(days), dialect_->ArrayParam(counts)});
-    if (!upserted.ok()) return upserted.error();
-    rows = std::move(*upserted);
-  } else {
-    for (const auto& [day, n] : changes) {
-      auto upserted = tx_.Query(kUpsertOne, {user_id, day, n});
-      if (!upserted.ok()) return upserted.error();
-      for (Row& row : *upserted) rows.push_back(std::move(row));
-    }
-  }
+  auto rows = tx_.write_path().AddToBuckets(user_id, changes);
+  if (!rows.ok()) return rows.error();
   // Only a decrement can empty a bucket; empty buckets go so that a user's
   // rows stay as few as the days on which open tasks are due.
-  for (const Row& row : rows) {
+  for (const Row& row : *rows) {
     if (row.Int(1) != 0) continue;
     auto deleted =
         tx_.Execute("DELETE FROM open_due_days WHERE user_id = $1 AND due_day = $2 AND n = 0",
@@ -83,6 +59,21 @@ Result<void> TaskRepository::AddToOpenDueDays(const std::string& user_id, const 
       {user_id, before, FormatDay(overdue_day), FormatDay(new_day)});
   if (!moved.ok()) return moved.error();
   return Ok();
+}
+
+Result<std::vector<Row>> TaskRepository::AddToBucketsEach(const std::string& user_id,
+                                                          const std::vector<DayChange>& changes) {
+  std::vector<Row> rows;
+  for (const auto& [day, n] : changes) {
+    auto upserted = tx_.Query(
+        "INSERT INTO open_due_days (user_id, due_day, n) VALUES ($1, $2, $3) "
+        "ON CONFLICT (user_id, due_day) DO UPDATE SET n = open_due_days.n + excluded.n "
+        "RETURNING due_day, n",
+        {user_id, day, n});
+    if (!upserted.ok()) return upserted.error();
+    for (Row& row : *upserted) rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 Result<void> TaskRepository::RecordChange(const std::optional<model::Task>& before,

@@ -1,7 +1,5 @@
 #include "storage/task_repository.h"
 
-#include <algorithm>
-
 #include "base/check.h"
 
 namespace analytics::storage {
@@ -51,81 +49,10 @@ Result<model::Task> TaskRepository::Insert(const model::Task& task) {
 
 Result<std::vector<std::int64_t>> TaskRepository::InsertBatch(
     const std::vector<model::Task>& tasks) {
-  std::vector<std::int64_t> ids;
-  ids.reserve(tasks.size());
-  if (!BulkWrites() || tasks.size() < kMinCopyRows) {
-    for (const model::Task& task : tasks) {
-      auto inserted = Insert(task);
-      if (!inserted.ok()) return inserted.error();
-      ids.push_back(inserted->id);
-    }
-    return ids;
-  }
-  if (tasks.empty()) return ids;
-  // Ids first (one statement), so the rows go in with theirs and callers can
-  // write audit rows naming them. The sequence is named by a constant, which
-  // the server resolves once when it prepares the statement: naming it with
-  // pg_get_serial_sequence() looked it up again for every row, 6 times the
-  // cost. tasks_id_seq is the name PostgreSQL gives the identity column's.
-  auto reserved = tx_.Query("SELECT nextval('tasks_id_seq') FROM generate_series(1, $1)",
-                            {static_cast<std::int64_t>(tasks.size())});
-  if (!reserved.ok()) return reserved.error();
-  for (const Row& row : *reserved) ids.push_back(row.Int(0));
-  std::sort(ids.begin(), ids.end());
-
-  // Then every row in one COPY, formatted part by part while the server
-  // stores the previous part.
-  std::size_t next = 0;
-  auto loaded = tx_.CopyFrom(
-      "COPY tasks (id, user_id, title, status, priority, due_at, created_at, updated_at, "
-      "completed_at, deleted, deleted_at) FROM STDIN",
-      [&](std::string& part) {
-        for (; next < tasks.size() && part.size() < kCopyPartBytes; ++next) {
-          const model::Task& t = tasks[next];
-          CopyRow(part)
-              .Int(ids[next])
-              .Text(t.user_id)
-              .Text(t.title)
-              .Text(model::ToString(t.status))
-              .Text(model::ToString(t.priority))
-              .OptionalAt(t.due_at)
-              .At(t.created_at)
-              .At(t.updated_at)
-              .OptionalAt(t.completed_at)
-              .Bool(t.deleted)
-              .OptionalAt(t.deleted_at)
-              .End();
-        }
-        return next < tasks.size();
-      });
-  if (!loaded.ok()) return loaded.error();
-  ANALYTICS_CHECK(*loaded == static_cast<std::int64_t>(tasks.size()))
-      << "inserted " << *loaded << " of " << tasks.size() << " tasks";
-  return ids;
+  return tx_.write_path().InsertTasks(tasks);
 }
 
-namespace {
-constexpr std::string_view kAggregateColumns =
-    "todo, in_progress, done, cancelled, low, medium, high, urgent, weight_total, "
-    "weight_done_x2";
-constexpr int kAggregateColumnCount = 10;
-
-// Open tasks of user $1 due before $4 (now), over that user's
-// user_aggregates row: the buckets before $2 (today, UTC) are overdue_before
-// (the buckets before overdue_day) plus the buckets from overdue_day to
-// today, or minus those from today to overdue_day, a few rows either way;
-// then the open tasks due between $3 (today's midnight) and now, a short
-// range of idx_tasks_open_due.
-constexpr std::string_view kOverdueSql =
-    "CAST(user_aggregates.overdue_before + COALESCE((SELECT SUM(n) FROM open_due_days WHERE "
-    "user_id = $1 AND due_day >= user_aggregates.overdue_day AND due_day < $2), 0) - "
-    "COALESCE((SELECT SUM(n) FROM open_due_days WHERE user_id = $1 AND due_day >= $2 AND "
-    "due_day < user_aggregates.overdue_day), 0) + "
-    "(SELECT COUNT(*) FROM tasks WHERE user_id = $1 AND deleted = FALSE AND status IN ('todo', "
-    "'in_progress') AND due_at IS NOT NULL AND due_at >= $3 AND due_at < $4) AS BIGINT)";
-
-// The aggregate columns, from the row's column `first` on.
-model::UserAggregates ToAggregates(const Row& row, int first = 0) {
+model::UserAggregates ToAggregates(const Row& row, int first) {
   model::UserAggregates a;
   a.todo = row.Int(first + 0);
   a.in_progress = row.Int(first + 1);
@@ -139,89 +66,14 @@ model::UserAggregates ToAggregates(const Row& row, int first = 0) {
   a.weight_done_x2 = row.Int(first + 9);
   return a;
 }
-}  // namespace
 
 Result<CreatedTask> TaskRepository::CreateOne(const model::Task& task, const AuditEntry& audit,
                                               Time now) {
   // The audit row's JSON is the task's with the id the INSERT assigns: sent
-  // without its `{"id":0` head, which SQL puts back with the real id.
-  constexpr std::string_view kHead = "{\"id\":0";
-  ANALYTICS_CHECK(audit.after && audit.after->rfind(kHead, 0) == 0)
+  // without its `{"id":0` head, which the write path puts back with the real id.
+  ANALYTICS_CHECK(audit.after && audit.after->rfind(kAuditJsonHead, 0) == 0)
       << "CreateOne needs the task's JSON at id 0";
-  const model::UserAggregates d = Contribution(task);
-  std::optional<std::string> due_day;
-  if (IsOpenWithDueDate(task)) due_day = FormatDay(DayOf(*task.due_at));
-  const Day today = DayOf(now);
-  // Every part hangs on `agg`: no user, no row anywhere. `agg` returns the
-  // aggregates as updated, past any write that committed while it waited for
-  // the lock; `snap` reads the version and the overdue count from the
-  // statement's snapshot, which sees none of this statement's own changes. So
-  // the overdue count is current only when no write came between snapshot and
-  // lock (the version moved by exactly one), and misses the new task itself.
-  // Built once: the statement is prepared once per connection.
-  static const std::string kSql =
-      "WITH agg AS (UPDATE user_aggregates SET todo = todo + $5, in_progress = in_progress + $6, "
-      "done = done + $7, cancelled = cancelled + $8, low = low + $9, medium = medium + $10, "
-      "high = high + $11, urgent = urgent + $12, weight_total = weight_total + $13, "
-      "weight_done_x2 = weight_done_x2 + $14, version = version + 1, overdue_before = "
-      "overdue_before + CASE WHEN $30::date < overdue_day THEN 1 ELSE 0 END WHERE user_id = $1 "
-      "RETURNING user_id, " +
-      std::string(kAggregateColumns) + ", version), snap AS (SELECT version, " +
-      std::string(kOverdueSql) +
-      " AS overdue FROM user_aggregates WHERE user_id = $1), "
-      "ins AS (INSERT INTO tasks (user_id, title, status, priority, due_at, created_at, "
-      "updated_at, completed_at, deleted, deleted_at) SELECT user_id, $15::text, $16::text, "
-      "$17::text, $18::timestamptz, $19::timestamptz, $20::timestamptz, $21::timestamptz, "
-      "$22::boolean, $23::timestamptz FROM agg RETURNING id), "
-      "aud AS (INSERT INTO audit_log (timestamp, actor, user_id, action, entity, entity_id, "
-      "\"before\", \"after\", request_id) SELECT $24::timestamptz, $25::text, $1, $26::text, "
-      "$27::text, id::text, NULL, '{\"id\":' || id || $28::text, $29::text FROM ins), "
-      "due AS (INSERT INTO open_due_days (user_id, due_day, n) SELECT $1, $30::date, 1 FROM ins "
-      "WHERE $30::date IS NOT NULL ON CONFLICT (user_id, due_day) "
-      "DO UPDATE SET n = open_due_days.n + 1) "
-      "SELECT ins.id, " +
-      std::string(kAggregateColumns) +
-      ", agg.version - snap.version, snap.overdue FROM ins, agg, snap";
-  auto rows = tx_.Query(kSql, {task.user_id,
-                               FormatDay(today),
-                               Time{today},
-                               now,
-                               d.todo,
-                               d.in_progress,
-                               d.done,
-                               d.cancelled,
-                               d.low,
-                               d.medium,
-                               d.high,
-                               d.urgent,
-                               d.weight_total,
-                               d.weight_done_x2,
-                               task.title,
-                               Str(model::ToString(task.status)),
-                               Str(model::ToString(task.priority)),
-                               Nullable(task.due_at),
-                               task.created_at,
-                               task.updated_at,
-                               Nullable(task.completed_at),
-                               task.deleted,
-                               Nullable(task.deleted_at),
-                               audit.timestamp,
-                               audit.actor,
-                               audit.action,
-                               audit.entity,
-                               audit.after->substr(kHead.size()),
-                               audit.request_id,
-                               Nullable(due_day)});
-  if (!rows.ok()) return rows.error();
-  if (rows->empty()) return NotFound("user '" + task.user_id + "' not found");
-  const Row& row = rows->front();
-  CreatedTask created{row.Int(0), std::nullopt};
-  if (row.Int(1 + kAggregateColumnCount) == 1) {
-    const bool overdue = IsOpenWithDueDate(task) && *task.due_at < now;
-    created.after = UserState{ToAggregates(row, 1),
-                              row.Int(2 + kAggregateColumnCount) + (overdue ? 1 : 0), now};
-  }
-  return created;
+  return tx_.write_path().CreateTask(task, audit, now);
 }
 
 Result<model::Task> TaskRepository::Find(const std::string& user_id, std::int64_t id) {
@@ -316,7 +168,7 @@ Result<void> TaskRepository::AddToAggregates(const std::string& user_id,
 
 Result<model::UserAggregates> TaskRepository::ComputeAggregatesFromTasks(
     const std::string& user_id) {
-  auto rows = tx_.Query(
+  static const std::string kSql =
       "SELECT "
       "COALESCE(SUM(CASE WHEN status = 'todo' THEN 1 ELSE 0 END), 0), "
       "COALESCE(SUM(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END), 0), "
@@ -329,10 +181,9 @@ Result<model::UserAggregates> TaskRepository::ComputeAggregatesFromTasks(
       "COALESCE(SUM(CASE WHEN status <> 'cancelled' THEN w ELSE 0 END), 0), "
       "COALESCE(SUM(CASE WHEN status = 'done' THEN w * (CASE WHEN due_at IS NULL OR "
       "completed_at <= due_at THEN 2 ELSE 1 END) ELSE 0 END), 0) "
-      "FROM (SELECT status, priority, due_at, completed_at, CASE priority WHEN 'low' THEN 1 "
-      "WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END AS w FROM tasks "
-      "WHERE user_id = $1 AND deleted = FALSE) t",
-      {user_id});
+      "FROM (SELECT status, priority, due_at, completed_at, " +
+      model::WeightSql() + " AS w FROM tasks WHERE user_id = $1 AND deleted = FALSE) t";
+  auto rows = tx_.Query(kSql, {user_id});
   if (!rows.ok()) return rows.error();
   return ToAggregates(rows->front());
 }

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -16,6 +17,7 @@
 #include "model/task.h"
 #include "storage/audit_repository.h"
 #include "storage/database.h"
+#include "storage/write_path.h"
 
 namespace analytics::storage {
 
@@ -53,26 +55,22 @@ using OpenDueDays = std::map<Day, std::int64_t>;
 
 class TaskRepository {
  public:
+  // Batches and whole creates go through the transaction's WritePath: a
+  // fixed number of statements on PostgreSQL, row by row on SQLite.
   explicit TaskRepository(Transaction& tx) : tx_(tx) {}
-  // With the dialect, bulk writes take a fixed number of statements where it
-  // SupportsCopy() and SupportsArrayParams(); without, they go row by row.
-  TaskRepository(Transaction& tx, const Dialect& dialect) : tx_(tx), dialect_(&dialect) {}
 
   // Inserts the task and returns it with its new id.
   Result<model::Task> Insert(const model::Task& task);
   // Inserts `tasks` (ids ignored) and returns their new ids, ascending, in input order.
   Result<std::vector<std::int64_t>> InsertBatch(const std::vector<model::Task>& tasks);
-  // Whether CreateOne works on `dialect` (PostgreSQL: data-modifying WITH).
-  static bool CreatesInOneStatement(const Dialect& dialect) {
-    return dialect.SupportsArrayParams() && dialect.SupportsCopy();
-  }
-  // A whole create in one statement (for Database::WriteStatement): adds the
-  // task's Contribution to the user's aggregates, which locks the user, then
-  // inserts the task, appends `audit` (its CREATE row, written with the task
-  // at id 0: the stored row names the new id) and counts the task in
-  // open_due_days. Returns the new id and the user's state after the create
-  // as of `now`. Errors: kNotFound (no such user).
-  // REQUIRES: CreatesInOneStatement(dialect), `audit.after` is model::ToJson of the task.
+  // A whole create, in one statement where the backend can (PostgreSQL; for
+  // Database::WriteStatement): adds the task's Contribution to the user's
+  // aggregates, which locks the user, then inserts the task, appends `audit`
+  // (its CREATE row, written with the task at id 0: the stored row names the
+  // new id) and counts the task in open_due_days as of `now`. Returns the new
+  // id and, where that one statement read it, the user's state after the
+  // create. Errors: kNotFound (no such user).
+  // REQUIRES: `audit.after` is model::ToJson of the task at id 0.
   Result<CreatedTask> CreateOne(const model::Task& task, const AuditEntry& audit, Time now);
   // Errors: kNotFound (also when the task belongs to another user).
   Result<model::Task> Find(const std::string& user_id, std::int64_t id);
@@ -113,18 +111,40 @@ class TaskRepository {
   Result<std::int64_t> CountOverdue(const std::string& user_id, Time now);
   // The aggregates recomputed from the tasks themselves: the slow, checkable truth.
   Result<model::UserAggregates> ComputeAggregatesFromTasks(const std::string& user_id);
+  // AddToOpenDueDays's upserts one statement per day: the row-by-row WritePath.
+  Result<std::vector<Row>> AddToBucketsEach(const std::string& user_id,
+                                            const std::vector<DayChange>& changes);
   // The user's open_due_days rows, and the same recomputed from the tasks.
   Result<OpenDueDays> LoadOpenDueDays(const std::string& user_id);
   Result<OpenDueDays> ComputeOpenDueDaysFromTasks(const std::string& user_id);
 
  private:
-  bool BulkWrites() const {
-    return dialect_ != nullptr && dialect_->SupportsArrayParams() && dialect_->SupportsCopy();
-  }
-
   Transaction& tx_;
-  const Dialect* dialect_ = nullptr;
 };
+
+// The audit JSON head CreateOne's `audit.after` starts with: the task at id 0.
+inline constexpr std::string_view kAuditJsonHead = "{\"id\":0";
+
+// The user_aggregates columns in ToAggregates's order.
+inline constexpr std::string_view kAggregateColumns =
+    "todo, in_progress, done, cancelled, low, medium, high, urgent, weight_total, "
+    "weight_done_x2";
+inline constexpr int kAggregateColumnCount = 10;
+// Open tasks of user $1 due before $4 (now), over that user's
+// user_aggregates row: the buckets before $2 (today, UTC) are overdue_before
+// (the buckets before overdue_day) plus the buckets from overdue_day to
+// today, or minus those from today to overdue_day, a few rows either way;
+// then the open tasks due between $3 (today's midnight) and now, a short
+// range of idx_tasks_open_due.
+inline constexpr std::string_view kOverdueSql =
+    "CAST(user_aggregates.overdue_before + COALESCE((SELECT SUM(n) FROM open_due_days WHERE "
+    "user_id = $1 AND due_day >= user_aggregates.overdue_day AND due_day < $2), 0) - "
+    "COALESCE((SELECT SUM(n) FROM open_due_days WHERE user_id = $1 AND due_day >= $2 AND "
+    "due_day < user_aggregates.overdue_day), 0) + "
+    "(SELECT COUNT(*) FROM tasks WHERE user_id = $1 AND deleted = FALSE AND status IN ('todo', "
+    "'in_progress') AND due_at IS NOT NULL AND due_at >= $3 AND due_at < $4) AS BIGINT)";
+// The aggregate columns of `row`, from its column `first` on.
+model::UserAggregates ToAggregates(const Row& row, int first = 0);
 
 // Whether `task` counts in open_due_days (and is overdue once due_at passes).
 bool IsOpenWithDueDate(const model::Task& task);

@@ -132,30 +132,26 @@ Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
     tasks.push_back(std::move(*task));
   }
   Time now = clock_.Now();
-  if (tasks.size() == 1 && storage::TaskRepository::CreatesInOneStatement(db_.dialect())) {
-    // The common single create: one statement, one round trip, which also
-    // reads the user's new state for the write-through (under a ticket taken
-    // before it).
+  if (tasks.size() == 1) {
+    // The common single create: on PostgreSQL one statement, one round trip,
+    // which also reads the user's new state for the write-through (under a
+    // ticket taken before it).
     Task& task = tasks.front();
     std::optional<cache::Ticket> ticket;
     if (write_through_ != nullptr) ticket = write_through_->BeforeWrite(user_id);
-    std::optional<storage::UserState> after;
-    auto done = db_.WriteStatement([&](storage::Transaction& tx) -> Result<void> {
-      auto created = storage::TaskRepository(tx, db_.dialect())
-                         .CreateOne(task, Audit(ctx, now, "CREATE", std::nullopt, task), now);
-      if (!created.ok()) return created.error();
-      task.id = created->id;
-      after = std::move(created->after);
-      return Ok();
+    auto created = storage::WriteStatementValue(db_, [&](storage::Transaction& tx) {
+      return storage::TaskRepository(tx).CreateOne(
+          task, Audit(ctx, now, "CREATE", std::nullopt, task), now);
     });
-    if (!done.ok()) return done.error();
-    Committed(user_id, ticket, after);
+    if (!created.ok()) return created.error();
+    task.id = created->id;
+    Committed(user_id, ticket, created->after);
     return tasks;
   }
-  // A fixed number of statements per batch where the backend takes array
-  // parameters (PostgreSQL); row by row otherwise (SQLite, in-process).
+  // A fixed number of statements per batch on PostgreSQL, row by row on
+  // SQLite (in-process): the transaction's storage::WritePath.
   auto done = db_.InTransaction([&](storage::Transaction& tx) -> Result<void> {
-    storage::TaskRepository repo(tx, db_.dialect());
+    storage::TaskRepository repo(tx);
     // New tasks add a delta known before they are stored: adding it first is
     // also the user's lock and the check that the user exists (kNotFound).
     model::UserAggregates delta;
@@ -168,8 +164,8 @@ Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
     auto ids = repo.InsertBatch(tasks);
     if (!ids.ok()) return ids.error();
     for (std::size_t i = 0; i < tasks.size(); ++i) tasks[i].id = (*ids)[i];
-    ANALYTICS_RETURN_IF_ERROR(storage::AuditRepository(tx, db_.dialect())
-                                  .AppendCreates(AuditOfWrite(ctx, now, "CREATE"), tasks));
+    ANALYTICS_RETURN_IF_ERROR(
+        storage::AuditRepository(tx).AppendCreates(AuditOfWrite(ctx, now, "CREATE"), tasks));
     return repo.AddToOpenDueDays(user_id, due, DayOf(now));
   });
   if (!done.ok()) return done.error();
@@ -178,20 +174,14 @@ Result<std::vector<Task>> TaskService::CreateBatch(const WriteContext& ctx,
 }
 
 Result<Task> TaskService::Get(const std::string& user_id, std::int64_t id) {
-  Result<Task> task = NotFound("task not found");
-  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
-    task = storage::TaskRepository(tx).Find(user_id, id);
-    return Ok();
-  });
-  if (!done.ok()) return done.error();
-  return task;
+  return storage::ReadValue(
+      db_, [&](storage::Transaction& tx) { return storage::TaskRepository(tx).Find(user_id, id); });
 }
 
 template <typename Change>
 Result<Task> TaskService::Modify(const WriteContext& ctx, const std::string& user_id,
                                  std::int64_t id, const char* action, Change change) {
-  Task after;
-  auto done = db_.InTransaction([&](storage::Transaction& tx) -> Result<void> {
+  auto after = storage::WriteValue(db_, [&](storage::Transaction& tx) -> Result<Task> {
     storage::TaskRepository repo(tx);
     // Read the task only once the user's writes before ours have committed:
     // the derived rows are updated from `before`, which must be current.
@@ -200,14 +190,16 @@ Result<Task> TaskService::Modify(const WriteContext& ctx, const std::string& use
     auto before = repo.Find(user_id, id);
     if (!before.ok()) return before.error();
     Time now = clock_.Now();
-    after = *before;
-    ANALYTICS_RETURN_IF_ERROR(change(after, now));
-    after.updated_at = std::max(now, after.created_at);
-    ANALYTICS_RETURN_IF_ERROR(repo.Update(after));
-    ANALYTICS_RETURN_IF_ERROR(repo.RecordChange(*before, after, DayOf(now)));
-    return storage::AuditRepository(tx).Append(Audit(ctx, now, action, *before, after));
+    Task changed = *before;
+    ANALYTICS_RETURN_IF_ERROR(change(changed, now));
+    changed.updated_at = std::max(now, changed.created_at);
+    ANALYTICS_RETURN_IF_ERROR(repo.Update(changed));
+    ANALYTICS_RETURN_IF_ERROR(repo.RecordChange(*before, changed, DayOf(now)));
+    ANALYTICS_RETURN_IF_ERROR(
+        storage::AuditRepository(tx).Append(Audit(ctx, now, action, *before, changed)));
+    return changed;
   });
-  if (!done.ok()) return done.error();
+  if (!after.ok()) return after.error();
   Committed(user_id, std::nullopt, std::nullopt);
   return after;
 }
@@ -254,16 +246,9 @@ Result<Task> TaskService::Restore(const WriteContext& ctx, const std::string& us
 Result<std::vector<Task>> TaskService::List(const storage::TaskFilter& filter) {
   ANALYTICS_CHECK(filter.limit >= 1 && filter.limit <= std::max(kMaxPageSize + 1, kExportPageSize))
       << "limit " << filter.limit;
-  std::vector<Task> tasks;
   // One statement, so no BEGIN/COMMIT round trips on PostgreSQL.
-  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
-    auto list = storage::TaskRepository(tx).List(filter);
-    if (!list.ok()) return list.error();
-    tasks = std::move(*list);
-    return Ok();
-  });
-  if (!done.ok()) return done.error();
-  return tasks;
+  return storage::ReadStatementValue(
+      db_, [&](storage::Transaction& tx) { return storage::TaskRepository(tx).List(filter); });
 }
 
 }  // namespace analytics::tasks

@@ -29,28 +29,29 @@ UserService::UserService(storage::Database& db, const Clock& clock, std::string 
     : db_(db), clock_(clock), admin_token_(std::move(admin_token)) {}
 
 std::optional<RevocationLog> UserService::ReadRevocations(std::optional<std::int64_t> after) {
-  RevocationLog log;
   // One statement: on PostgreSQL one round trip, no BEGIN/COMMIT.
-  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
-    storage::UserRepository repo(tx);
-    if (!after) {
-      auto n = repo.Revocations();
-      if (!n.ok()) return n.error();
-      log.last = *n;
-      log.complete = false;
-      return Ok();
-    }
-    auto revoked = repo.RevokedAfter(*after, kRevocationsPerRead);
-    if (!revoked.ok()) return revoked.error();
-    log.last = revoked->empty() ? *after : revoked->back().seq;
-    // Numbers are consecutive: a gap means rows pruned before we read them.
-    log.complete = static_cast<int>(revoked->size()) < kRevocationsPerRead &&
-                   (revoked->empty() || revoked->front().seq == *after + 1);
-    for (auto& r : *revoked) log.users.push_back(std::move(r.user_id));
-    return Ok();
-  });
-  if (!done.ok()) return std::nullopt;
-  return log;
+  auto read =
+      storage::ReadStatementValue(db_, [&](storage::Transaction& tx) -> Result<RevocationLog> {
+        storage::UserRepository repo(tx);
+        RevocationLog log;
+        if (!after) {
+          auto n = repo.Revocations();
+          if (!n.ok()) return n.error();
+          log.last = *n;
+          log.complete = false;
+          return log;
+        }
+        auto revoked = repo.RevokedAfter(*after, kRevocationsPerRead);
+        if (!revoked.ok()) return revoked.error();
+        log.last = revoked->empty() ? *after : revoked->back().seq;
+        // Numbers are consecutive: a gap means rows pruned before we read them.
+        log.complete = static_cast<int>(revoked->size()) < kRevocationsPerRead &&
+                       (revoked->empty() || revoked->front().seq == *after + 1);
+        for (auto& r : *revoked) log.users.push_back(std::move(r.user_id));
+        return log;
+      });
+  if (!read.ok()) return std::nullopt;
+  return std::move(*read);
 }
 
 UserService::~UserService() = default;
@@ -72,40 +73,27 @@ Result<IssuedToken> UserService::Create(std::string_view id) {
 
 Result<model::User> UserService::Get(std::string_view id) {
   if (!model::IsValidUserId(id)) return NotFound("user not found");
-  Result<model::User> user = NotFound("user not found");
-  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
-    user = storage::UserRepository(tx).Find(id);
-    return Ok();
-  });
-  if (!done.ok()) return done.error();
-  return user;
+  return storage::ReadValue(
+      db_, [&](storage::Transaction& tx) { return storage::UserRepository(tx).Find(id); });
 }
 
 Result<std::vector<model::User>> UserService::List(std::string_view after, int limit) {
-  std::vector<model::User> users;
-  auto done = db_.Read([&](storage::Transaction& tx) -> Result<void> {
-    auto list = storage::UserRepository(tx).List(after, limit);
-    if (!list.ok()) return list.error();
-    users = std::move(*list);
-    return Ok();
+  return storage::ReadValue(db_, [&](storage::Transaction& tx) {
+    return storage::UserRepository(tx).List(after, limit);
   });
-  if (!done.ok()) return done.error();
-  return users;
 }
 
 Result<IssuedToken> UserService::RotateToken(std::string_view id) {
   if (!model::IsValidUserId(id)) return NotFound("user not found");
-  IssuedToken issued{model::User{std::string(id), Time{}}, NewToken()};
-  std::string hash = HashToken(issued.token);
-  auto done = db_.InTransaction([&](storage::Transaction& tx) -> Result<void> {
+  std::string token = NewToken();
+  std::string hash = HashToken(token);
+  auto user = storage::WriteValue(db_, [&](storage::Transaction& tx) -> Result<model::User> {
     storage::UserRepository repo(tx);
     ANALYTICS_RETURN_IF_ERROR(repo.ReplaceTokenHash(id, hash, clock_.Now()));
-    auto user = repo.Find(id);
-    if (!user.ok()) return user.error();
-    issued.user = *user;
-    return Ok();
+    return repo.Find(id);
   });
-  if (!done.ok()) return done.error();
+  if (!user.ok()) return user.error();
+  IssuedToken issued{std::move(*user), std::move(token)};
   // This instance at once; the others when they next read the log (the
   // rotation's row in token_revocation_log committed with it).
   if (tokens_ != nullptr) tokens_->InvalidateUser(id);
@@ -153,15 +141,12 @@ Result<model::Caller> UserService::Authenticate(std::string_view token) {
     // Before the read: an invalidation during it makes the Insert a no-op.
     generation = tokens_->generation();
   }
-  std::optional<model::User> user;
   // One statement: on PostgreSQL one round trip, no BEGIN/COMMIT.
-  auto done = db_.ReadStatement([&](storage::Transaction& tx) -> Result<void> {
-    auto found = storage::UserRepository(tx).FindByTokenHash(hash);
-    if (!found.ok()) return found.error();
-    user = std::move(*found);
-    return Ok();
+  auto found = storage::ReadStatementValue(db_, [&](storage::Transaction& tx) {
+    return storage::UserRepository(tx).FindByTokenHash(hash);
   });
-  if (!done.ok()) return done.error();
+  if (!found.ok()) return found.error();
+  const std::optional<model::User>& user = *found;
   if (!user) {
     if (unknown_ != nullptr) unknown_->Insert(hash, "", unknown_->generation());
     return unauthenticated;

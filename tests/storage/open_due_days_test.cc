@@ -209,12 +209,8 @@ TEST_P(OpenDueDaysTest, AddToOpenDueDaysAppliesManyDaysAtOnce) {
   OpenDueDays add{{d - days{400}, 3}, {d - days{1}, 2}, {d, 5}, {d + days{1}, 1}};
   OpenDueDays remove{{d - days{400}, -3}, {d - days{1}, -1}, {d + days{2}, 0}};
 
-  InTx([&](Transaction& tx) {
-    return TaskRepository(tx, db_->dialect()).AddToOpenDueDays("u", add);
-  });
-  InTx([&](Transaction& tx) {
-    return TaskRepository(tx, db_->dialect()).AddToOpenDueDays("u", remove);
-  });
+  InTx([&](Transaction& tx) { return TaskRepository(tx).AddToOpenDueDays("u", add); });
+  InTx([&](Transaction& tx) { return TaskRepository(tx).AddToOpenDueDays("u", remove); });
 
   EXPECT_EQ(StoredAndRecomputed("u").first,
             (OpenDueDays{{d - days{1}, 1}, {d, 5}, {d + days{1}, 1}}));

@@ -1,4 +1,4 @@
-// Transaction::CopyFrom on PostgreSQL and the CopyRow text format.
+// PostgresConnection::CopyFrom and the CopyRow text format.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -7,9 +7,14 @@
 #include "base/time.h"
 #include "postgres_fixture.h"
 #include "storage/database.h"
+#include "storage/postgres/postgres_connection.h"
+#include "storage/postgres/postgres_write_path.h"
 
 namespace analytics::storage {
 namespace {
+
+// COPY is PostgreSQL's own: its write path reaches it on the connection.
+PostgresConnection& Pg(Transaction& tx) { return dynamic_cast<PostgresConnection&>(tx); }
 
 TEST(CopyRow, EscapesTheFourSpecialCharactersAndWritesNullAsBackslashN) {
   std::string out;
@@ -50,8 +55,8 @@ class PostgresCopyTest : public test::PostgresTest {
     Result<std::int64_t> loaded = std::int64_t{0};
     Result<void> done = db_->InTransaction([&](Transaction& tx) -> Result<void> {
       int next = 0;
-      loaded =
-          tx.CopyFrom("COPY items (id, name, note, at, flag) FROM STDIN", [&](std::string& part) {
+      loaded = Pg(tx).CopyFrom(
+          "COPY items (id, name, note, at, flag) FROM STDIN", [&](std::string& part) {
             for (int n = 0; n < per_part && next < count; ++n, ++next) {
               CopyRow(part)
                   .Int(first + next)
@@ -121,7 +126,7 @@ TEST_F(PostgresCopyTest, AConflictInTheFirstPartOfALongCopyIsAConflict) {
 
 TEST_F(PostgresCopyTest, BadDataIsInternalWithoutTheStatementAndKeepsNoRow) {
   Result<void> done = db_->InTransaction([&](Transaction& tx) -> Result<void> {
-    auto loaded = tx.CopyFrom("COPY items (id, name) FROM STDIN", [](std::string& part) {
+    auto loaded = Pg(tx).CopyFrom("COPY items (id, name) FROM STDIN", [](std::string& part) {
       part += "1\tok\nnot-a-number\tbad\n";
       return false;
     });
@@ -137,7 +142,7 @@ TEST_F(PostgresCopyTest, BadDataIsInternalWithoutTheStatementAndKeepsNoRow) {
 TEST_F(PostgresCopyTest, AnUnknownTableFailsBeforeAnyRowIsAskedFor) {
   bool asked = false;
   Result<void> done = db_->InTransaction([&](Transaction& tx) -> Result<void> {
-    auto loaded = tx.CopyFrom("COPY nowhere (id) FROM STDIN", [&](std::string&) {
+    auto loaded = Pg(tx).CopyFrom("COPY nowhere (id) FROM STDIN", [&](std::string&) {
       asked = true;
       return false;
     });

@@ -104,7 +104,7 @@ TEST_F(PostgresRepositoriesTest, CreateOneGivesTheUsersStateOnlyWhenNoWriteCameB
   auto create = [&](const model::Task& task) {
     std::optional<CreatedTask> created;
     Result<void> done = db_->WriteStatement([&](Transaction& tx) -> Result<void> {
-      auto c = TaskRepository(tx, db_->dialect()).CreateOne(task, CreateAudit(task), now);
+      auto c = TaskRepository(tx).CreateOne(task, CreateAudit(task), now);
       if (!c.ok()) return c.error();
       created = std::move(*c);
       return Ok();

@@ -91,6 +91,7 @@ class LogSwitchDatabase final : public storage::Database {
       return inner_.ForEach(sql, params, row_fn);
     }
     Result<void> ExecuteScript(std::string_view sql) override { return inner_.ExecuteScript(sql); }
+    storage::WritePath& write_path() override { return inner_.write_path(); }
 
    private:
     storage::Transaction& inner_;

@@ -15,6 +15,7 @@
 
 #include "base/result.h"
 #include "storage/database.h"
+#include "storage/postgres/postgres_write_path.h"
 #include "storage/value.h"
 
 struct pg_conn;
@@ -60,8 +61,15 @@ class PostgresConnection final : public Transaction {
                        const std::function<bool(const Row&)>& row_fn) override;
   // Simple-protocol execution (several statements, no parameters).
   Result<void> ExecuteScript(std::string_view sql) override;
+  // PostgresWritePath over this connection.
+  WritePath& write_path() override { return write_path_; }
+  // Loads rows with `copy_sql` ("COPY table (columns) FROM STDIN"). `fill`
+  // appends rows in COPY's text format (CopyRow) to the buffer it is given
+  // and returns whether more follow; each part it fills is sent before the
+  // next is asked for, so the database stores rows while the caller formats
+  // more. Returns the rows loaded. Errors: as Execute.
   Result<std::int64_t> CopyFrom(std::string_view copy_sql,
-                                const std::function<bool(std::string&)>& fill) override;
+                                const std::function<bool(std::string&)>& fill);
 
   // Starts a transaction with `begin` ("BEGIN", "BEGIN ISOLATION LEVEL …").
   Result<void> Begin(std::string_view begin);
@@ -105,6 +113,7 @@ class PostgresConnection final : public Transaction {
   int open_cursors_ = 0;
   bool discarded_ = false;
   std::optional<Error> transaction_error_;  // the first failure since Begin
+  PostgresWritePath write_path_{*this};
 };
 
 }  // namespace analytics::storage

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <exception>
 #include <utility>
 
 #include "base/check.h"
 #include "storage/postgres/postgres_connection.h"
 #include "storage/postgres/postgres_error.h"
 #include "storage/postgres/postgres_pool.h"
+#include "storage/run_work.h"
 
 namespace analytics::storage {
 namespace {
@@ -25,44 +25,11 @@ bool IsWriting(const PostgresDatabase* db) {
          writing_databases.end();
 }
 
-// The transaction boundary lets no exception through: whatever `work` throws
-// is rolled back and reported as kInternal, like any other failed work.
-Result<void> RunWork(const Work& work, Transaction& transaction) {
-  try {
-    return work(transaction);
-  } catch (const std::exception& e) {
-    return Internal(std::string("transaction work threw: ") + e.what());
-  } catch (...) {
-    return Internal("transaction work threw a non-standard exception");
-  }
-}
-
 }  // namespace
 
 std::string PostgresDialect::DayOf(std::string_view column) const {
   return "to_char(CAST(" + std::string(column) + " AS timestamptz) AT TIME ZONE 'UTC', " +
          "'YYYY-MM-DD')";
-}
-
-std::string PostgresDialect::ArrayParam(const std::vector<Value>& values) const {
-  std::string literal = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) literal += ',';
-    if (std::holds_alternative<std::nullptr_t>(values[i])) {
-      literal += "NULL";
-      continue;
-    }
-    // Inside double quotes only a double quote and a backslash need escaping;
-    // braces, commas, white space and the word NULL are then plain text.
-    literal += '"';
-    for (char c : PostgresParamText(values[i])) {
-      if (c == '"' || c == '\\') literal += '\\';
-      literal += c;
-    }
-    literal += '"';
-  }
-  literal += '}';
-  return literal;
 }
 
 Dialect::ViewRefresh PostgresDialect::RefreshViews() const {

@@ -27,11 +27,6 @@ class PostgresDialect final : public Dialect {
   // to_char(<column> AT TIME ZONE 'UTC', 'YYYY-MM-DD'), the column cast to
   // timestamptz first so that it also applies to a parameter.
   std::string DayOf(std::string_view column) const override;
-  bool SupportsArrayParams() const override { return true; }
-  bool SupportsCopy() const override { return true; }
-  // A PostgreSQL array literal ({"a","b\"c",NULL}): every element double-quoted
-  // with backslash escapes, so any text round-trips; elements as in a plain parameter.
-  std::string ArrayParam(const std::vector<Value>& values) const override;
   // SET LOCAL: the limit comes back at COMMIT or ROLLBACK.
   std::string LiftStatementTimeout() const override { return "SET LOCAL statement_timeout = 0"; }
   // REFRESH MATERIALIZED VIEW CONCURRENTLY, view by view (the runbook's commands).

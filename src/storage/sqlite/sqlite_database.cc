@@ -1,10 +1,10 @@
 #include "storage/sqlite/sqlite_database.h"
 
 #include <algorithm>
-#include <exception>
 #include <utility>
 
 #include "base/check.h"
+#include "storage/run_work.h"
 #include "storage/sqlite/sqlite_connection.h"
 
 namespace analytics::storage {
@@ -17,18 +17,6 @@ thread_local std::vector<const SqliteDatabase*> writing_databases;
 bool IsWriting(const SqliteDatabase* db) {
   return std::find(writing_databases.begin(), writing_databases.end(), db) !=
          writing_databases.end();
-}
-
-// The transaction boundary lets no exception through: whatever `work` throws
-// is rolled back and reported as kInternal, like any other failed work.
-Result<void> RunWork(const Work& work, Transaction& transaction) {
-  try {
-    return work(transaction);
-  } catch (const std::exception& e) {
-    return Internal(std::string("transaction work threw: ") + e.what());
-  } catch (...) {
-    return Internal("transaction work threw a non-standard exception");
-  }
 }
 
 }  // namespace

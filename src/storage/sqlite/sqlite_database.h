@@ -29,9 +29,7 @@ class SqliteDialect final : public Dialect {
   std::string DayOf(std::string_view column) const override;
   // SQLite takes any value in any column: no cast needed (and CAST(… AS DATE)
   // would turn '2024-01-15' into the number 2024).
-  std::string TypedParam(int n, std::string_view) const override {
-    return "$" + std::to_string(n);
-  }
+  std::string TypedParam(int n, std::string_view) const override { return "$" + std::to_string(n); }
   std::string DateFromText(std::string_view expression) const override {
     return std::string(expression);
   }
