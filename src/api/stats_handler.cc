@@ -1,7 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/handlers.h"
-#include "cache/keys.h"
+#include "model/stat_names.h"
 
 namespace analytics::api {
 namespace {
@@ -42,19 +42,17 @@ Response StatsHandler::Overview(Request& request, const Caller&) {
   return Fresh(std::move(body->json), body->cache_hit, body->as_of, s_.clock.Now());
 }
 
-Response StatsHandler::FromCache(std::string json, std::string_view stat) {
-  Time now = s_.clock.Now();
-  Time as_of = stats::AsOfFromJson(json).value_or(now);
-  s_.metrics.CountStatsRequest(stat.empty() ? "overview" : stat);
-  return Fresh(std::move(json), true, as_of, now);
+Response CachedStatsAnswer(stats::StatsBody hit, std::string_view stat, metrics::Metrics& metrics,
+                           const Clock& clock) {
+  metrics.CountStatsRequest(stat.empty() ? "overview" : stat);
+  return Fresh(std::move(hit.json), true, hit.as_of, clock.Now());
 }
 
 Response StatsHandler::Stat(Request& request, const Caller&) {
   std::string_view stat = request.PathParam("metric");
-  if (!cache::IsStatName(stat)) {
+  if (!model::IsStatName(stat)) {
     return Problem(NotFound("no such analytics metric '" + std::string(stat) +
-                            "'; try overview, trends, daily, task_totals, completion_rate, "
-                            "priority_distribution, status_distribution, productivity_score"));
+                            "'; try overview, trends, daily, " + model::StatNameList()));
   }
   auto body = s_.stats.Stat(std::string(request.PathParam("uid")), stat);
   if (!body.ok()) return Problem(body.error());
