@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "api/daily_json.h"
 #include "api/handlers.h"
 #include "model/stat_names.h"
 
@@ -34,6 +35,17 @@ Result<Range> ReadRange(const Request& request, Day today, int default_days) {
 }
 
 }  // namespace
+
+Json DailyJson(const model::DailyStats& d) {
+  return Json{{"date", FormatDay(d.date)},
+              {"tasks_created", d.tasks_created},
+              {"tasks_completed", d.tasks_completed},
+              {"total_tasks", d.total_tasks},
+              {"completed_tasks", d.completed_tasks},
+              {"completion_rate", d.completion_rate},
+              {"productivity_score", d.productivity_score},
+              {"computed_at", FormatTime(d.computed_at)}};
+}
 
 Response StatsHandler::Overview(Request& request, const Caller&) {
   auto body = s_.stats.Overview(std::string(request.PathParam("uid")));
@@ -109,16 +121,7 @@ Response StatsHandler::Daily(Request& request, const Caller&) {
   s_.metrics.CountStatsRequest("daily");
 
   Json items = Json::array();
-  for (const auto& d : *rows) {
-    items.push_back(Json{{"date", FormatDay(d.date)},
-                         {"tasks_created", d.tasks_created},
-                         {"tasks_completed", d.tasks_completed},
-                         {"total_tasks", d.total_tasks},
-                         {"completed_tasks", d.completed_tasks},
-                         {"completion_rate", d.completion_rate},
-                         {"productivity_score", d.productivity_score},
-                         {"computed_at", FormatTime(d.computed_at)}});
-  }
+  for (const auto& d : *rows) items.push_back(DailyJson(d));
   Json j{{"user_id", uid},
          {"as_of", FormatTime(now)},
          {"from", FormatDay(range->from)},
