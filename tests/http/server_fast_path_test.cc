@@ -379,7 +379,11 @@ TEST(ServerFastPath, ThrowingBeforeAnsweringRunsTheHandler) {
   EXPECT_EQ(next.status, 200) << next.error;
   EXPECT_EQ(next.body, "slow:/next");
   EXPECT_EQ(server.handled().size(), 2u);
-  EXPECT_EQ(server.WaitForExchanges(2).size(), 2u);
+  const std::vector<Exchange> exchanges = server.WaitForExchanges(2);
+  ASSERT_EQ(exchanges.size(), 2u);
+  // What the fast path threw reaches the observer, to be logged.
+  EXPECT_EQ(exchanges[0].request.server_note, "fast path threw: fast path failed");
+  EXPECT_EQ(exchanges[1].request.server_note, "");
 }
 
 // Anything thrown, not only std::exception: the server's catch-all policy
