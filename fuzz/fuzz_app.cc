@@ -43,8 +43,7 @@ FuzzApp::FuzzApp() : dir_(MakeTempDir()) {
 
   app::App& a = *app_;
   api_ = std::make_unique<api::Api>(
-      api::Services{a.users(), a.tasks(), a.stats(), a.db(), a.cache(), a.metrics(), a.jobs(),
-                    a.clock()},
+      api::Services{a.users(), a.tasks(), a.stats(), a.metrics(), a.jobs(), a.clock()},
       api::ApiOptions{config.rate_limit, config.server.metrics_require_admin});
 
   for (const char* user : {"alice", "bob"}) {

@@ -43,13 +43,14 @@ std::string CommonTime(Time now) {
 
 }  // namespace
 
-std::string FormatAccessLine(const http::Request& request, const http::Response& response,
-                             std::size_t body_bytes, std::chrono::nanoseconds latency, Time now) {
+std::string FormatAccessLine(const http::Request& request, std::string_view user,
+                             const http::Response& response, std::size_t body_bytes,
+                             std::chrono::nanoseconds latency, Time now) {
   std::string line;
   line.reserve(256);
   line += request.remote_address.empty() ? "-" : request.remote_address;
   line += " - ";
-  line += request.user.empty() ? "-" : request.user;
+  line += user.empty() ? std::string_view("-") : user;
   line += ' ';
   line += CommonTime(now);
   line += ' ';

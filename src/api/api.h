@@ -7,25 +7,22 @@
 #include <string_view>
 
 #include "base/clock.h"
-#include "cache/cache.h"
 #include "config/config.h"
 #include "http/server.h"
 #include "jobs/runner.h"
 #include "metrics/metrics.h"
 #include "stats/stats_service.h"
-#include "storage/database.h"
 #include "tasks/task_service.h"
 #include "users/user_service.h"
 
 namespace analytics::api {
 
-// What the handlers use; all owned by app/, which outlives the Api.
+// What the handlers use: services only, never the database or the cache
+// themselves. All owned by app/, which outlives the Api.
 struct Services {
   users::UserService& users;
   tasks::TaskService& tasks;
   stats::StatsService& stats;
-  storage::Database& db;
-  cache::Cache& cache;
   metrics::Metrics& metrics;
   jobs::JobRunner& jobs;
   const Clock& clock;

@@ -1,8 +1,9 @@
-#include <cctype>
 #include <charconv>
+#include <optional>
 
 #include "api/handlers.h"
 #include "api/json_input.h"
+#include "base/text.h"
 
 namespace analytics::api {
 
@@ -13,13 +14,32 @@ Response UnsupportedMediaType() {
                                "Content-Type must be application/json", "content-type");
 }
 
-Result<std::int64_t> ParseTaskId(std::string_view text) {
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) {
-    return InvalidArgument("id", "task id must be a positive integer");
+namespace {
+
+// A positive decimal integer, all of `text`.
+std::optional<std::int64_t> ParsePositive(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value <= 0) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+Result<int> LimitParam(const Request& request, int fallback) {
+  const std::optional<std::string> text = request.QueryParam("limit");
+  if (!text) return fallback;
+  const std::optional<std::int64_t> limit = ParsePositive(*text);
+  if (!limit || *limit > tasks::kMaxPageSize) {
+    return InvalidArgument("limit", "limit must be an integer from 1 to 1000");
   }
-  return id;
+  return static_cast<int>(*limit);
+}
+
+Result<std::int64_t> ParseTaskId(std::string_view text) {
+  const std::optional<std::int64_t> id = ParsePositive(text);
+  if (!id) return InvalidArgument("id", "task id must be a positive integer");
+  return *id;
 }
 
 Result<Day> DayParam(const Request& request, const char* name, Day fallback) {
@@ -42,13 +62,7 @@ Result<bool> BoolParam(const Request& request, const char* name, bool fallback) 
 std::string_view BearerToken(const http::Request& request) {
   std::string_view header = request.Header("authorization");
   constexpr std::string_view kScheme = "Bearer ";
-  if (header.size() <= kScheme.size()) return {};
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) !=
-        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
-      return {};
-    }
-  }
+  if (header.size() <= kScheme.size() || !StartsWithIgnoreCase(header, kScheme)) return {};
   std::string_view token = header.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);

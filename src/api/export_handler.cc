@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "api/daily_json.h"
 #include "api/handlers.h"
 #include "model/task_json.h"
 
@@ -94,15 +95,8 @@ void AppendDaily(std::string& out, const model::DailyStats& d, bool csv) {
                        Number(d.productivity_score), FormatTime(d.computed_at)});
     return;
   }
-  nlohmann::ordered_json j{{"user_id", d.user_id},
-                           {"date", FormatDay(d.date)},
-                           {"tasks_created", d.tasks_created},
-                           {"tasks_completed", d.tasks_completed},
-                           {"total_tasks", d.total_tasks},
-                           {"completed_tasks", d.completed_tasks},
-                           {"completion_rate", d.completion_rate},
-                           {"productivity_score", d.productivity_score},
-                           {"computed_at", FormatTime(d.computed_at)}};
+  nlohmann::ordered_json j{{"user_id", d.user_id}};
+  j.update(DailyJson(d));
   out += j.dump();
   out += '\n';
 }
@@ -114,6 +108,56 @@ struct ExportCursor {
   bool header_done = false;
   bool finished = false;
 };
+
+// The tasks, one page of kPageRows per chunk, in id order.
+http::ChunkSource TaskPages(std::shared_ptr<ExportCursor> cursor, bool csv, Services& s) {
+  return [cursor = std::move(cursor), csv, &s](std::string& out) -> Result<bool> {
+    if (csv && !cursor->header_done) {
+      out +=
+          "id,user_id,title,status,priority,due_at,created_at,updated_at,completed_at,"
+          "deleted,deleted_at\r\n";
+    }
+    cursor->header_done = true;
+    if (cursor->finished) return false;
+    auto page = s.tasks.List(cursor->filter);
+    if (!page.ok()) return page.error();
+    for (const auto& t : *page) {
+      if (csv) {
+        AppendTaskCsv(out, t);
+      } else {
+        model::AppendJson(out, t);
+        out += '\n';
+      }
+    }
+    if (static_cast<int>(page->size()) < cursor->filter.limit) {
+      cursor->finished = true;
+      return false;
+    }
+    cursor->filter.after_id = page->back().id;
+    return true;
+  };
+}
+
+// The daily rows, one year of days per chunk.
+http::ChunkSource DailyPages(std::shared_ptr<ExportCursor> cursor, bool csv, Services& s) {
+  return [cursor = std::move(cursor), csv, &s](std::string& out) -> Result<bool> {
+    if (csv && !cursor->header_done) {
+      out +=
+          "user_id,date,tasks_created,tasks_completed,total_tasks,completed_tasks,"
+          "completion_rate,productivity_score,computed_at\r\n";
+    }
+    cursor->header_done = true;
+    if (cursor->daily_from >= cursor->daily_to) return false;
+    // One year of days per chunk: at most 366 rows.
+    Day until = std::min(cursor->daily_to, cursor->daily_from + std::chrono::days{366});
+    auto rows =
+        s.stats.Daily(cursor->filter.user_id, cursor->daily_from, until - std::chrono::days{1});
+    if (!rows.ok()) return rows.error();
+    for (const auto& d : *rows) AppendDaily(out, d, csv);
+    cursor->daily_from = until;
+    return cursor->daily_from < cursor->daily_to;
+  };
+}
 
 }  // namespace
 
@@ -155,56 +199,12 @@ Response ExportHandler::Export(Request& request, const Caller&) {
   s_.metrics.CountExport(format);
 
   bool csv = format == "csv";
-  Services& s = s_;
   Response response;
   response.content_type = csv ? "text/csv; charset=utf-8" : "application/x-ndjson";
   response.SetHeader("Content-Disposition", "attachment; filename=\"" + dataset + "-" + uid +
                                                 (csv ? ".csv\"" : ".ndjson\""));
-  if (dataset == "tasks") {
-    response.stream = [cursor, csv, &s](std::string& out) -> Result<bool> {
-      if (csv && !cursor->header_done) {
-        out +=
-            "id,user_id,title,status,priority,due_at,created_at,updated_at,completed_at,"
-            "deleted,deleted_at\r\n";
-      }
-      cursor->header_done = true;
-      if (cursor->finished) return false;
-      auto page = s.tasks.List(cursor->filter);
-      if (!page.ok()) return page.error();
-      for (const auto& t : *page) {
-        if (csv) {
-          AppendTaskCsv(out, t);
-        } else {
-          model::AppendJson(out, t);
-          out += '\n';
-        }
-      }
-      if (static_cast<int>(page->size()) < cursor->filter.limit) {
-        cursor->finished = true;
-        return false;
-      }
-      cursor->filter.after_id = page->back().id;
-      return true;
-    };
-  } else {
-    response.stream = [cursor, csv, &s](std::string& out) -> Result<bool> {
-      if (csv && !cursor->header_done) {
-        out +=
-            "user_id,date,tasks_created,tasks_completed,total_tasks,completed_tasks,"
-            "completion_rate,productivity_score,computed_at\r\n";
-      }
-      cursor->header_done = true;
-      if (cursor->daily_from >= cursor->daily_to) return false;
-      // One year of days per chunk: at most 366 rows.
-      Day until = std::min(cursor->daily_to, cursor->daily_from + std::chrono::days{366});
-      auto rows =
-          s.stats.Daily(cursor->filter.user_id, cursor->daily_from, until - std::chrono::days{1});
-      if (!rows.ok()) return rows.error();
-      for (const auto& d : *rows) AppendDaily(out, d, csv);
-      cursor->daily_from = until;
-      return cursor->daily_from < cursor->daily_to;
-    };
-  }
+  response.stream = dataset == "tasks" ? TaskPages(std::move(cursor), csv, s_)
+                                       : DailyPages(std::move(cursor), csv, s_);
   return response;
 }
 

@@ -56,13 +56,17 @@ class StatsHandler {
   Response Stat(Request& request, const Caller& caller);
   Response Trends(Request& request, const Caller& caller);
   Response Daily(Request& request, const Caller& caller);
-  // The answer for a cached body of `stat` ("" for the overview), as
-  // Overview and Stat give it on a hit.
-  Response FromCache(std::string json, std::string_view stat);
 
  private:
   Services& s_;
 };
+
+// The answer for a cached answer of `stat` ("" for the overview), exactly as
+// StatsHandler::Overview and Stat give a hit. A free function that uses only
+// `metrics` and `clock`: the fast path calls it on the cache's thread
+// (Api::TryFast states why that matters).
+Response CachedStatsAnswer(stats::StatsBody hit, std::string_view stat, metrics::Metrics& metrics,
+                           const Clock& clock);
 
 class ExportHandler {
  public:
@@ -112,6 +116,9 @@ Response Problem(const Error& error);
 Response UnsupportedMediaType();
 // A positive 64-bit task id from the {id} path parameter. Errors name "id".
 Result<std::int64_t> ParseTaskId(std::string_view text);
+// The `limit` query parameter: an integer from 1 to tasks::kMaxPageSize
+// (1000), or `fallback` when absent. Errors name "limit".
+Result<int> LimitParam(const Request& request, int fallback);
 // A day query parameter ("from", "to") as YYYY-MM-DD (or a full ISO time), or
 // `fallback` when absent. Errors name the parameter.
 Result<Day> DayParam(const Request& request, const char* name, Day fallback);

@@ -1,6 +1,6 @@
 #include "api/json_input.h"
 
-#include <cctype>
+#include "base/text.h"
 
 namespace analytics::api {
 
@@ -10,10 +10,10 @@ bool HasJsonContentType(const http::Request& request) {
   std::string_view type = request.Header("content-type");
   if (type.empty()) return true;
   auto semicolon = type.find(';');
-  std::string base(type.substr(0, semicolon));
-  while (!base.empty() && base.back() == ' ') base.pop_back();
-  for (char& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return base == "application/json" || (base.size() > 5 && base.ends_with("+json"));
+  std::string_view base = type.substr(0, semicolon);
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  return EqualsIgnoreCase(base, "application/json") ||
+         (base.size() > 5 && EndsWithIgnoreCase(base, "+json"));
 }
 
 Result<void> CheckBodyBytes(const http::Request& request) {

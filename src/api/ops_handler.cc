@@ -15,12 +15,11 @@ OpsHandler::OpsHandler(Services& s)
 
 OpsHandler::HealthReport OpsHandler::CheckHealth() {
   using Json = nlohmann::ordered_json;
-  auto started = std::chrono::steady_clock::now();
-  auto ping = s_.db.Ping();
-  double db_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  bool cache_ok = s_.cache.healthy();
-  Json database{{"status", ping.ok() ? "up" : "down"}, {"backend", s_.db.dialect().name()}};
+  const stats::StoresHealth stores = s_.stats.CheckStores();
+  const Result<void>& ping = stores.database;
+  const double db_ms = stores.database_latency.count();
+  const bool cache_ok = stores.cache_up;
+  Json database{{"status", ping.ok() ? "up" : "down"}, {"backend", stores.database_backend}};
   if (ping.ok()) {
     database["latency_ms"] = std::round(db_ms * 1000) / 1000;
   } else {
@@ -36,7 +35,7 @@ OpsHandler::HealthReport OpsHandler::CheckHealth() {
     }
     database_was_up_ = ping.ok();
   }
-  Json cache{{"status", cache_ok ? "up" : "down"}, {"backend", s_.cache.name()}};
+  Json cache{{"status", cache_ok ? "up" : "down"}, {"backend", stores.cache_backend}};
   // SPEC §4: unhealthy (503) without the database; degraded (200) without the cache.
   std::string status = !ping.ok() ? "unhealthy" : cache_ok ? "healthy" : "degraded";
   Json j{{"status", status},
@@ -80,10 +79,10 @@ Response OpsHandler::InvalidateCache(Request& request, const Caller&) {
   }
   nlohmann::json j;
   if (user_id.empty()) {
-    s_.cache.Flush();
+    s_.stats.InvalidateAllCached();
     j["invalidated"] = "all";
   } else {
-    s_.cache.InvalidateUser(user_id);
+    s_.stats.InvalidateCached(user_id);
     j["invalidated"] = user_id;
   }
   return http::JsonResponse(http::status::kOk, j.dump());

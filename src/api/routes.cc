@@ -6,6 +6,7 @@
 
 #include "api/access_log.h"
 #include "api/api.h"
+#include "api/exchange.h"
 #include "api/handlers.h"
 #include "api/rate_limiter.h"
 #include "api/router.h"
@@ -131,9 +132,10 @@ Api::~Api() = default;
 
 http::Response Api::Handle(http::Request& request) {
   State& s = *state_;
+  Exchange& exchange = ExchangeOf(request);
   std::string_view token = BearerToken(request);
   // A request the fast path passed on has been charged already.
-  bool limited = !IsExempt(request.path) && !request.rate_charged;
+  bool limited = !IsExempt(request.path) && !exchange.rate_charged;
   auto over_limit = [&](const std::string& key, double cost) -> std::optional<http::Response> {
     if (!limited) return std::nullopt;
     return s.OverLimit(key, cost);
@@ -150,7 +152,7 @@ http::Response Api::Handle(http::Request& request) {
     return response;
   }
   const Route& route = *match.route;
-  request.route = route.pattern;
+  exchange.route = route.pattern;
 
   model::Caller caller;
   bool needs_token = route.access != Access::kAnyone ||
@@ -183,7 +185,7 @@ http::Response Api::Handle(http::Request& request) {
   if (!authenticated.ok()) return http::ProblemResponse(authenticated.error());
   caller = *authenticated;
   if (auto limit = over_limit(PrincipalKey(caller), CostOf(route, request))) return *limit;
-  request.user = caller.is_admin ? "admin" : caller.user_id;
+  exchange.user = caller.is_admin ? "admin" : caller.user_id;
   // kAnyone routes ask for a token only when they are admin-only by config.
   bool allowed =
       route.access == Access::kOwner ? caller.MayAccess(request.PathParam("uid")) : caller.is_admin;
@@ -206,49 +208,63 @@ bool Api::TryFast(http::Request& request, http::FastAnswer answer) {
   std::optional<model::Caller> caller = s.services.users.CachedCaller(token);
   if (!caller || !caller->MayAccess(request.PathParam("uid"))) return false;
   std::string metric(request.PathParam("metric"));  // empty for the overview
-  std::optional<std::string> key =
-      s.services.stats.CacheKey(std::string(request.PathParam("uid")), metric);
-  if (!key) return false;
+  if (!s.services.stats.IsCached(metric)) return false;
 
-  request.route = match.route->pattern;
-  request.user = caller->is_admin ? "admin" : caller->user_id;
+  Exchange& exchange = ExchangeOf(request);
+  exchange.route = match.route->pattern;
+  exchange.user = caller->is_admin ? "admin" : caller->user_id;
   if (s.options.rate_limit.enabled) {
-    request.rate_charged = true;
+    exchange.rate_charged = true;
     if (auto limit = s.OverLimit(PrincipalKey(*caller))) {
       answer(std::move(*limit));
       return true;
     }
   }
-  s.services.cache.GetAsync(*key, [&s, metric = std::move(metric),
-                                   answer = std::move(answer)](std::optional<std::string> body) {
-    if (!body) return answer(std::nullopt);
-    answer(s.stats.FromCache(std::move(*body), metric));
-  });
+  // The lifetime rule of this seam: the callback may run on the cache's
+  // thread after the server and this Api are gone (the cache answers the
+  // reads still queued when it is destroyed, and App destroys the cache
+  // after the Api). So it holds only `answer` (harmless once the server is
+  // gone: http's FastAnswers), and the Metrics and the Clock, which App
+  // builds before the cache and so destroys after it; never `s`.
+  s.services.stats.CachedAsync(std::string(request.PathParam("uid")), metric,
+                               [&metrics = s.services.metrics, &clock = s.services.clock, metric,
+                                answer = std::move(answer)](std::optional<stats::StatsBody> hit) {
+                                 if (!hit) return answer(std::nullopt);
+                                 answer(CachedStatsAnswer(std::move(*hit), metric, metrics, clock));
+                               });
   return true;
 }
 
 void Api::Complete(const http::Request& request, const http::Response& response,
                    std::size_t body_bytes, std::chrono::nanoseconds latency) {
   State& s = *state_;
-  logging::Access(FormatAccessLine(request, response, body_bytes, latency, s.services.clock.Now()));
+  logging::Access(FormatAccessLine(request, ExchangeOf(request).user, response, body_bytes, latency,
+                                   s.services.clock.Now()));
   // Labels come from fixed sets only: a raw method or path would let anyone
   // add series, and memory, without limit (issue 11). Methods we do not know
   // are OTHER; paths are route patterns, or "unmatched".
   const std::string_view method =
       request.method == http::Method::kOther ? "OTHER" : http::ToString(request.method);
-  s.services.metrics.ObserveRequest(request.route.empty() ? "unmatched" : request.route, method,
+  const Exchange& exchange = ExchangeOf(request);
+  s.services.metrics.ObserveRequest(exchange.route.empty() ? "unmatched" : exchange.route, method,
                                     response.status, latency);
   if (response.status == http::status::kTooManyRequests) s.services.metrics.CountRateLimited();
   // The server's own 503s for load it shed (no route was matched) are in the
   // access log with their reason; an error.log line each would let a flood
   // of refused connections flood that log too.
-  const bool shed = response.status == http::status::kUnavailable && request.route.empty();
+  const bool shed = response.status == http::status::kUnavailable && exchange.route.empty();
   if (response.status >= 500) {
     s.services.metrics.CountError("http_" + std::to_string(response.status));
   }
+  // A callback the server recovered from (the fast path or the body limit
+  // threw): the request was answered anyway, but the throw is a bug to see.
+  if (!request.server_note.empty()) {
+    logging::Error("request_callback_threw",
+                   {{"request_id", request.request_id}, {"detail", request.server_note}});
+  }
   if (response.status >= 500 && !shed) {
     logging::Error("request_failed", {{"request_id", request.request_id},
-                                      {"route", request.route},
+                                      {"route", exchange.route},
                                       {"status", std::int64_t{response.status}},
                                       {"detail", response.log_note}});
   }

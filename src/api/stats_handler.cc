@@ -1,7 +1,8 @@
 #include <nlohmann/json.hpp>
 
+#include "api/daily_json.h"
 #include "api/handlers.h"
-#include "cache/keys.h"
+#include "model/stat_names.h"
 
 namespace analytics::api {
 namespace {
@@ -35,6 +36,17 @@ Result<Range> ReadRange(const Request& request, Day today, int default_days) {
 
 }  // namespace
 
+Json DailyJson(const model::DailyStats& d) {
+  return Json{{"date", FormatDay(d.date)},
+              {"tasks_created", d.tasks_created},
+              {"tasks_completed", d.tasks_completed},
+              {"total_tasks", d.total_tasks},
+              {"completed_tasks", d.completed_tasks},
+              {"completion_rate", d.completion_rate},
+              {"productivity_score", d.productivity_score},
+              {"computed_at", FormatTime(d.computed_at)}};
+}
+
 Response StatsHandler::Overview(Request& request, const Caller&) {
   auto body = s_.stats.Overview(std::string(request.PathParam("uid")));
   if (!body.ok()) return Problem(body.error());
@@ -42,19 +54,17 @@ Response StatsHandler::Overview(Request& request, const Caller&) {
   return Fresh(std::move(body->json), body->cache_hit, body->as_of, s_.clock.Now());
 }
 
-Response StatsHandler::FromCache(std::string json, std::string_view stat) {
-  Time now = s_.clock.Now();
-  Time as_of = stats::AsOfFromJson(json).value_or(now);
-  s_.metrics.CountStatsRequest(stat.empty() ? "overview" : stat);
-  return Fresh(std::move(json), true, as_of, now);
+Response CachedStatsAnswer(stats::StatsBody hit, std::string_view stat, metrics::Metrics& metrics,
+                           const Clock& clock) {
+  metrics.CountStatsRequest(stat.empty() ? "overview" : stat);
+  return Fresh(std::move(hit.json), true, hit.as_of, clock.Now());
 }
 
 Response StatsHandler::Stat(Request& request, const Caller&) {
   std::string_view stat = request.PathParam("metric");
-  if (!cache::IsStatName(stat)) {
+  if (!model::IsStatName(stat)) {
     return Problem(NotFound("no such analytics metric '" + std::string(stat) +
-                            "'; try overview, trends, daily, task_totals, completion_rate, "
-                            "priority_distribution, status_distribution, productivity_score"));
+                            "'; try overview, trends, daily, " + model::StatNameList()));
   }
   auto body = s_.stats.Stat(std::string(request.PathParam("uid")), stat);
   if (!body.ok()) return Problem(body.error());
@@ -111,16 +121,7 @@ Response StatsHandler::Daily(Request& request, const Caller&) {
   s_.metrics.CountStatsRequest("daily");
 
   Json items = Json::array();
-  for (const auto& d : *rows) {
-    items.push_back(Json{{"date", FormatDay(d.date)},
-                         {"tasks_created", d.tasks_created},
-                         {"tasks_completed", d.tasks_completed},
-                         {"total_tasks", d.total_tasks},
-                         {"completed_tasks", d.completed_tasks},
-                         {"completion_rate", d.completion_rate},
-                         {"productivity_score", d.productivity_score},
-                         {"computed_at", FormatTime(d.computed_at)}});
-  }
+  for (const auto& d : *rows) items.push_back(DailyJson(d));
   Json j{{"user_id", uid},
          {"as_of", FormatTime(now)},
          {"from", FormatDay(range->from)},

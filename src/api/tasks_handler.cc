@@ -79,14 +79,9 @@ Response TasksHandler::CreateBatch(Request& request, const Caller& caller) {
 Response TasksHandler::List(Request& request, const Caller&) {
   storage::TaskFilter filter;
   filter.user_id = std::string(request.PathParam("uid"));
-  filter.limit = kDefaultPage;
-  if (auto text = request.QueryParam("limit")) {
-    auto parsed = ParseTaskId(*text);
-    if (!parsed.ok() || *parsed > tasks::kMaxPageSize) {
-      return Problem(InvalidArgument("limit", "limit must be an integer from 1 to 1000"));
-    }
-    filter.limit = static_cast<int>(*parsed);
-  }
+  auto limit = LimitParam(request, kDefaultPage);
+  if (!limit.ok()) return Problem(limit.error());
+  filter.limit = *limit;
   if (auto text = request.QueryParam("status")) {
     filter.status = model::ParseStatus(*text);
     if (!filter.status) {

@@ -52,14 +52,9 @@ Response UsersHandler::List(Request& request, const Caller&) {
   if (!after.empty() && !model::IsValidUserId(after)) {
     return Problem(InvalidArgument("cursor", "cursor is not one this server gave"));
   }
-  int limit = kDefaultUserPage;
-  if (auto text = request.QueryParam("limit")) {
-    auto parsed = ParseTaskId(*text);
-    if (!parsed.ok() || *parsed > tasks::kMaxPageSize) {
-      return Problem(InvalidArgument("limit", "limit must be an integer from 1 to 1000"));
-    }
-    limit = static_cast<int>(*parsed);
-  }
+  auto page = LimitParam(request, kDefaultUserPage);
+  if (!page.ok()) return Problem(page.error());
+  const int limit = *page;
   auto users = s_.users.List(after, limit + 1);
   if (!users.ok()) return Problem(users.error());
   Json items = Json::array();

@@ -1,8 +1,6 @@
 // SPEC §5's key scheme. Every cache key string in the program is built here.
 #include "cache/keys.h"
 
-#include <algorithm>
-
 namespace analytics::cache {
 namespace {
 
@@ -14,10 +12,6 @@ std::string Join(std::string_view middle, std::string_view user_id) {
 }
 
 }  // namespace
-
-bool IsStatName(std::string_view name) {
-  return std::find(kStatNames.begin(), kStatNames.end(), name) != kStatNames.end();
-}
 
 std::string OverviewKey(std::string_view user_id) { return Join("overview", user_id); }
 

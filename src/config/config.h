@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "model/stat_names.h"
 
 namespace analytics::config {
 
@@ -106,9 +107,8 @@ struct CacheWarmingOptions {
   int batch_size = 10;                 // cache_warming.batch_size
   int top_users = 1000;                // cache_warming.top_users
   // cache_warming.metrics_to_cache: any of these five stat names (SPEC §3)
-  std::vector<std::string> metrics_to_cache = {"task_totals", "completion_rate",
-                                               "priority_distribution", "status_distribution",
-                                               "productivity_score"};
+  std::vector<std::string> metrics_to_cache =
+      std::vector<std::string>(model::kStatNames.begin(), model::kStatNames.end());
 
   bool operator==(const CacheWarmingOptions&) const = default;
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/text.h"
 #include "config/config.h"
 #include "config/key_table.h"
 
@@ -14,11 +15,7 @@ namespace {
 constexpr char kRedacted[] = "***";
 
 bool IsPasswordParameter(std::string_view parameter) {
-  constexpr std::string_view kName = "password=";
-  return parameter.size() >= kName.size() &&
-         std::equal(kName.begin(), kName.end(), parameter.begin(), [](char a, char b) {
-           return a == std::tolower(static_cast<unsigned char>(b));
-         });
+  return StartsWithIgnoreCase(parameter, "password=");
 }
 
 // "password=secret&x=1" -> "password=***&x=1", for libpq's query-string form.

@@ -194,14 +194,11 @@ Result<void> ValidateCacheWarming(const CacheWarmingOptions& w) {
       AtLeast("cache_warming.active_user_threshold_days", w.active_user_threshold_days, 1));
   ANALYTICS_RETURN_IF_ERROR(AtLeast("cache_warming.batch_size", w.batch_size, 1));
   ANALYTICS_RETURN_IF_ERROR(AtLeast("cache_warming.top_users", w.top_users, 1));
-  // The five stats of SPEC §3 are exactly the default list.
-  const std::vector<std::string> stats = CacheWarmingOptions{}.metrics_to_cache;
   for (const std::string& name : w.metrics_to_cache) {
-    if (std::find(stats.begin(), stats.end(), name) == stats.end()) {
+    if (!model::IsStatName(name)) {
       return InvalidArgument("cache_warming.metrics_to_cache",
                              "cache_warming.metrics_to_cache: unknown stat '" + name +
-                                 "'; expected any of task_totals, completion_rate, "
-                                 "priority_distribution, status_distribution, productivity_score");
+                                 "'; expected any of " + model::StatNameList());
     }
   }
   return Ok();

@@ -1,6 +1,7 @@
 // Our own HTTP request type; Boost types never leave http/.
 #pragma once
 
+#include <any>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,14 +24,18 @@ class Request {
   std::string path;         // percent-decoded path, no query
   std::string body;
   std::string remote_address;
-  std::string request_id;     // set by the RequestId middleware
-  std::string route;          // the matched route pattern, for metrics labels (set by api/)
-  std::string user;           // who the caller is, for the access log (set by api/)
-  bool rate_charged = false;  // api/'s fast path already drew on the rate limit
-  int version = 11;           // 10 or 11
+  std::string request_id;  // set by the RequestId middleware
+  // What the server recovered from on this request, for the observer to log
+  // (a fast path or BodyLimit callback that threw); almost always empty.
+  std::string server_note;
+  int version = 11;                                          // 10 or 11
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
   std::map<std::string, std::string> path_params;            // set by the router
+  // The handler side's own notes on this exchange (api/ keeps its route, caller
+  // and rate charge here). http/ never looks inside: it only carries the value
+  // from the fast path to the handler and on to the CompletionObserver.
+  std::any context;
 
   // The first header of that (case-insensitive) name, or "".
   std::string_view Header(std::string_view name) const;
@@ -39,11 +44,9 @@ class Request {
   std::string_view PathParam(const std::string& name) const;
 };
 
-// Splits "a=1&b=%20x" into decoded pairs. Returns nullopt on bad percent-encoding.
+// Splits "a=1&b=%20x" into decoded pairs (base/text.h's PercentDecode, '+'
+// as a space). Returns nullopt on bad percent-encoding.
 std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query);
-
-// Decodes %XX escapes (and, when `plus_is_space`, '+'). nullopt on a bad escape.
-std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
 // True for a client-supplied X-Request-Id we echo: 1-128 chars of [A-Za-z0-9._:-].
 bool IsSaneRequestId(std::string_view id);

@@ -2,49 +2,13 @@
 
 #include <cstdint>
 
+#include "base/json_text.h"
+#include "base/text.h"
+
 namespace analytics::http {
 namespace {
 
-constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 constexpr std::string_view kProblemTypeBase = "https://analytics.example/problems/";
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-// Length of the well-formed UTF-8 sequence starting at text[i], or 0 when it
-// is not one (overlong forms, surrogates and code points past U+10FFFF count
-// as malformed, per RFC 3629).
-std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  std::size_t length = 0;
-  unsigned char min_second = 0x80, max_second = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) min_second = 0xA0;  // overlong
-    if (lead == 0xED) max_second = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) min_second = 0x90;  // overlong
-    if (lead == 0xF4) max_second = 0x8F;  // past U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < min_second || byte(i + 1) > max_second) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return length;
-}
 
 // The slug of the problem type URI; empty means "about:blank".
 std::string_view ProblemSlug(int status) {
@@ -138,8 +102,8 @@ Response ProblemResponse(const Error& error) {
     // A dependency's own words name hosts, addresses, database users and file
     // paths: the client gets a generic reason (and the request id, added by
     // the server to every 5xx problem); the log gets the words.
-    Response response = ProblemResponse(
-        status::kUnavailable, "a service this request needs is unavailable; retry later");
+    Response response = ProblemResponse(status::kUnavailable,
+                                        "a service this request needs is unavailable; retry later");
     response.SetHeader("Retry-After", "1");
     response.log_note = error.message;
     return response;
@@ -239,56 +203,10 @@ std::string_view ReasonPhrase(int status) {
 }
 
 std::string JsonString(std::string_view text) {
-  constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size() + 2);
   out.push_back('"');
-  for (std::size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      const std::size_t length = Utf8SequenceLength(text, i);
-      if (length == 0) {
-        out += kReplacementCharacter;
-        ++i;
-      } else {
-        out.append(text.substr(i, length));
-        i += length;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
+  AppendJsonEscaped(out, text, InvalidUtf8::kRawEachByte);
   out.push_back('"');
   return out;
 }

@@ -49,7 +49,8 @@ int StatusFor(ErrorCode code);
 // The standard reason phrase ("Not Found"), or "Unknown" for a status we do not use.
 std::string_view ReasonPhrase(int status);
 // `text` as a quoted JSON string: quotes, backslashes and control characters
-// escaped, invalid UTF-8 replaced by U+FFFD.
+// escaped, each invalid UTF-8 byte replaced by U+FFFD (base/json_text.h's
+// escaper, InvalidUtf8::kRawEachByte).
 std::string JsonString(std::string_view text);
 
 }  // namespace analytics::http

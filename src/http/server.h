@@ -26,7 +26,9 @@ using FastAnswer = std::function<void(std::optional<Response>)>;
 // Optional, tried on the I/O thread before a request goes to the worker pool,
 // for answers that need no blocking work (a cache hit). It must not block:
 // it returns false at once to decline, or true after taking the request, and
-// then calls `answer` exactly once, on any thread.
+// then calls `answer` exactly once, on any thread. `answer` may be called or
+// dropped even after the server is stopped or destroyed: then it does
+// nothing. A throw counts as declining (Request::server_note says what).
 using FastPath = std::function<bool(Request&, FastAnswer answer)>;
 
 // Called once per finished exchange (including the server's own 400/408/413/431
@@ -72,7 +74,10 @@ struct ServerOptions {
   BodyLimit body_limit;
 };
 
-// Thread-safe. Start, then Stop (or destroy) once.
+// Thread-safe. Start, then Stop (or destroy) once. The handler, observer,
+// fast path and body limit are called until Stop returns, never after:
+// whatever they use must outlive Stop (App's Api does: the server is
+// stopped and destroyed before the App).
 class Server {
  public:
   Server(ServerOptions options, Handler handler, CompletionObserver observer,

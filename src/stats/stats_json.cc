@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "model/stat_names.h"
 #include "stats/stats_service.h"
 
 namespace analytics::stats {
@@ -40,8 +41,7 @@ Json StatValue(const model::Overview& o, std::string_view stat) {
 
 std::string OverviewJson(const model::Overview& o) {
   Json j = Head(o);
-  for (std::string_view stat : {"task_totals", "completion_rate", "priority_distribution",
-                                "status_distribution", "productivity_score"}) {
+  for (std::string_view stat : model::kStatNames) {
     j[std::string(stat)] = StatValue(o, stat);
   }
   return j.dump();
@@ -53,12 +53,17 @@ std::string StatJson(const model::Overview& o, std::string_view stat) {
   return j.dump();
 }
 
-std::optional<Time> AsOfFromJson(std::string_view json) {
-  constexpr std::string_view kField = "\"as_of\":\"";
-  auto start = json.find(kField);
-  if (start == std::string_view::npos) return std::nullopt;
-  start += kField.size();
-  auto end = json.find('"', start);
+std::optional<Time> AsOfOfBody(std::string_view json) {
+  // Head() writes user_id, then as_of, before anything else: the time is
+  // read where it stands, not searched for in the body.
+  constexpr std::string_view kUserId = "{\"user_id\":\"";
+  constexpr std::string_view kAsOf = "\",\"as_of\":\"";
+  if (!json.starts_with(kUserId)) return std::nullopt;
+  std::size_t i = kUserId.size();
+  while (i < json.size() && json[i] != '"') i += json[i] == '\\' ? 2 : 1;  // past the user id
+  if (i >= json.size() || json.substr(i, kAsOf.size()) != kAsOf) return std::nullopt;
+  const std::size_t start = i + kAsOf.size();
+  const std::size_t end = json.find('"', start);
   if (end == std::string_view::npos) return std::nullopt;
   return ParseTime(json.substr(start, end - start));
 }

@@ -24,6 +24,17 @@ StatsService::StatsService(storage::Database& db, cache::Cache& cache, const Clo
 
 StatsService::~StatsService() = default;
 
+namespace {
+
+// A cached body as data. One without as_of (not one we wrote) counts as
+// computed now, as it always has.
+StatsBody HitOf(std::string json, const Clock& clock) {
+  const std::optional<Time> as_of = AsOfOfBody(json);
+  return StatsBody{std::move(json), true, as_of ? *as_of : clock.Now()};
+}
+
+}  // namespace
+
 model::Overview OverviewOf(const std::string& user_id, const storage::UserState& state) {
   const model::UserAggregates& a = state.aggregates;
   model::Overview o;
@@ -63,10 +74,7 @@ Result<StatsBody> StatsService::Cached(const std::string& user_id, const std::st
   };
   if (ttl.count() <= 0) return compute(nullptr);
 
-  if (auto hit = cache_.Get(key)) {
-    Time as_of = AsOfFromJson(*hit).value_or(clock_.Now());
-    return StatsBody{std::move(*hit), true, as_of};
-  }
+  if (auto hit = cache_.Get(key)) return HitOf(std::move(*hit), clock_);
   // The ticket is taken before the database read, and a flight is shared only
   // by callers holding the same generation: a reader that arrives after a
   // write's invalidation never joins a computation begun before that write.
@@ -81,13 +89,40 @@ Result<StatsBody> StatsService::Overview(const std::string& user_id) {
 
 std::optional<std::string> StatsService::CacheKey(const std::string& user_id,
                                                   std::string_view stat) const {
-  if (stat.empty()) {
-    if (options_.ttl_overview.count() <= 0) return std::nullopt;
-    return cache::OverviewKey(user_id);
-  }
-  if (!cache::IsStatName(stat) || options_.ttl_metrics.count() <= 0) return std::nullopt;
-  return cache::StatKey(stat, user_id);
+  if (!IsCached(stat)) return std::nullopt;
+  return stat.empty() ? cache::OverviewKey(user_id) : cache::StatKey(stat, user_id);
 }
+
+bool StatsService::IsCached(std::string_view stat) const {
+  if (stat.empty()) return options_.ttl_overview.count() > 0;
+  return cache::IsStatName(stat) && options_.ttl_metrics.count() > 0;
+}
+
+void StatsService::CachedAsync(const std::string& user_id, std::string_view stat,
+                               std::function<void(std::optional<StatsBody>)> done) const {
+  const std::optional<std::string> key = CacheKey(user_id, stat);
+  ANALYTICS_CHECK(key.has_value()) << "CachedAsync of a stat that is not cached: " << stat;
+  // Holds the Clock, never `this` (see the header).
+  cache_.GetAsync(*key, [&clock = clock_, done = std::move(done)](std::optional<std::string> hit) {
+    if (!hit) return done(std::nullopt);
+    done(HitOf(std::move(*hit), clock));
+  });
+}
+
+StoresHealth StatsService::CheckStores() {
+  StoresHealth health;
+  const auto started = std::chrono::steady_clock::now();
+  health.database = db_.Ping();
+  health.database_latency = std::chrono::steady_clock::now() - started;
+  health.database_backend = db_.dialect().name();
+  health.cache_up = cache_.healthy();
+  health.cache_backend = cache_.name();
+  return health;
+}
+
+void StatsService::InvalidateCached(const std::string& user_id) { cache_.InvalidateUser(user_id); }
+
+void StatsService::InvalidateAllCached() { cache_.Flush(); }
 
 Result<StatsBody> StatsService::Stat(const std::string& user_id, std::string_view stat) {
   ANALYTICS_CHECK(cache::IsStatName(stat)) << "unknown stat " << stat;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,15 @@ struct StatsBody {
   Time as_of;  // when the numbers were computed
 };
 
+// What GET /health reports of the two stores stats read.
+struct StoresHealth {
+  Result<void> database;                                          // Ping's answer
+  std::chrono::duration<double, std::milli> database_latency{0};  // of the ping
+  std::string_view database_backend;                              // "sqlite" or "postgresql"
+  bool cache_up = false;
+  std::string_view cache_backend;  // "memory" or "redis"
+};
+
 inline constexpr int kMaxRangeDays = 3653;  // SPEC §4: ranges capped at 10 years
 
 // Thread-safe.
@@ -39,9 +50,21 @@ class StatsService {
   Result<StatsBody> Overview(const std::string& user_id);
   // {user_id, as_of, <stat>: value}. REQUIRES: cache::IsStatName(stat).
   Result<StatsBody> Stat(const std::string& user_id, std::string_view stat);
-  // The key Overview ("" for `stat`) or Stat caches its answer under; nullopt
-  // when that answer is not cached (TTL 0) or `stat` names no stat.
-  std::optional<std::string> CacheKey(const std::string& user_id, std::string_view stat) const;
+  // Whether the answers of Overview ("" for `stat`) or Stat(stat) are cached
+  // at all: false for a TTL of 0 or a `stat` that names no stat.
+  bool IsCached(std::string_view stat) const;
+  // The fast path's read (api's Api::TryFast): the cached answer of Overview
+  // ("" for `stat`) or Stat, looked up without blocking. Calls `done` once,
+  // on any thread (Redis: its GET batcher's), with the hit as data
+  // (cache_hit, and as_of read from the body) or nullopt on a miss or a
+  // cache failure; it never reads the database. REQUIRES: IsCached(stat).
+  // Lifetime: `done` may run while the App is being torn down (a cache
+  // answers the reads still queued when it is destroyed), so the lookup
+  // holds nothing of this service, only the Clock, which is built before
+  // the cache and so outlives it; `done` must hold only what outlives the
+  // cache too.
+  void CachedAsync(const std::string& user_id, std::string_view stat,
+                   std::function<void(std::optional<StatsBody>)> done) const;
   // Computed from storage, bypassing the cache.
   Result<model::Overview> ComputeOverview(const std::string& user_id);
   // Periods covering [from, to] (whole days, weeks from Monday, or months).
@@ -67,6 +90,14 @@ class StatsService {
   // invalidation outlives this process; ReplayQueuedInvalidations applies it.
   void AfterWrite(const std::string& user_id, const std::optional<cache::Ticket>& ticket,
                   const std::optional<storage::UserState>& after);
+  // Pings the database and asks the cache whether it answers. Blocks for the
+  // ping (bounded by the database's connect timeout).
+  StoresHealth CheckStores();
+  // Drops every cached value of `user_id` (the admin's cache invalidation).
+  void InvalidateCached(const std::string& user_id);
+  // Drops every cached value of every user.
+  void InvalidateAllCached();
+
   // Invalidates the users recorded in pending_invalidations (by any
   // instance) while the cache is reachable, and forgets each one done.
   // Returns how many were done. Errors: kUnavailable (database).
@@ -74,6 +105,7 @@ class StatsService {
 
  private:
   class Flights;
+  std::optional<std::string> CacheKey(const std::string& user_id, std::string_view stat) const;
   void QueueIfUnreachable(const std::string& user_id);
   void ReportWarm(const std::string& user_id, const Result<int>& warmed);
   Result<StatsBody> Cached(const std::string& user_id, const std::string& key,
@@ -94,7 +126,8 @@ model::Overview OverviewOf(const std::string& user_id, const storage::UserState&
 std::string OverviewJson(const model::Overview& overview);
 // {user_id, as_of, <stat>: …} from a computed overview.
 std::string StatJson(const model::Overview& overview, std::string_view stat);
-// Reads "as_of" back out of a cached body; nullopt if it has none.
-std::optional<Time> AsOfFromJson(std::string_view json);
+// The as_of of a body OverviewJson or StatJson wrote, read from the head
+// both write ({"user_id":…,"as_of":"…"); nullopt for any other text.
+std::optional<Time> AsOfOfBody(std::string_view json);
 
 }  // namespace analytics::stats

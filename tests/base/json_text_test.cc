@@ -37,5 +37,18 @@ TEST(AppendJsonString, AddsTheQuotes) {
   EXPECT_EQ(out, R"(["say \"hi\"")");
 }
 
+TEST(AppendJsonEscaped, RawEachByteWritesUPlusFffdPerInvalidByte) {
+  std::string out;
+
+  AppendJsonEscaped(out,
+                    "a\xE2\x82"
+                    "b\xFF \xC3\xA9\x7F",
+                    InvalidUtf8::kRawEachByte);
+
+  EXPECT_EQ(out,
+            "a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD \xC3\xA9\\u007f");
+}
+
 }  // namespace
 }  // namespace analytics

@@ -21,5 +21,17 @@ TEST(IsValidUtf8, RefusesOverlongsSurrogatesAndTruncations) {
   }
 }
 
+TEST(Utf8SequenceAt, GivesTheLengthOrTheMaximalInvalidSubpart) {
+  const std::string text = "a\xC3\xA9\xF0\x9F\x98\x80\xE2\x82z\xC0";
+
+  EXPECT_EQ(Utf8SequenceAt(text, 0).length, 1u);
+  EXPECT_EQ(Utf8SequenceAt(text, 1).length, 2u);
+  EXPECT_EQ(Utf8SequenceAt(text, 3).length, 4u);
+  EXPECT_EQ(Utf8SequenceAt(text, 7).length, 0u);  // truncated before 'z'
+  EXPECT_EQ(Utf8SequenceAt(text, 7).invalid, 2u);
+  EXPECT_EQ(Utf8SequenceAt(text, 10).length, 0u);  // never a lead byte
+  EXPECT_EQ(Utf8SequenceAt(text, 10).invalid, 1u);
+}
+
 }  // namespace
 }  // namespace analytics

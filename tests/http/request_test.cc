@@ -37,32 +37,6 @@ TEST(ParseQuery, BadEncodingIsRejected) {
   EXPECT_FALSE(ParseQuery("ok=1&bad=100%").has_value());
 }
 
-TEST(PercentDecode, DecodesEscapesOfEitherCase) {
-  EXPECT_EQ(PercentDecode("%41%6a%2F%2f", false), "Aj//");
-  EXPECT_EQ(PercentDecode("%C3%A9", false), "\xC3\xA9");
-  EXPECT_EQ(PercentDecode("", false), "");
-}
-
-TEST(PercentDecode, PlusIsSpaceOnlyWhenAsked) {
-  EXPECT_EQ(PercentDecode("a+b", true), "a b");
-  EXPECT_EQ(PercentDecode("a+b", false), "a+b");
-  EXPECT_EQ(PercentDecode("a%2Bb", true), "a+b");
-}
-
-TEST(PercentDecode, DecodesNulSoCallersCanRejectIt) {
-  auto decoded = PercentDecode("a%00b", false);
-
-  ASSERT_TRUE(decoded.has_value());
-  EXPECT_EQ(*decoded, std::string("a\0b", 3));
-}
-
-TEST(PercentDecode, BadEscapesAreRejected) {
-  EXPECT_FALSE(PercentDecode("%", false).has_value());
-  EXPECT_FALSE(PercentDecode("abc%2", false).has_value());
-  EXPECT_FALSE(PercentDecode("%g0", false).has_value());
-  EXPECT_FALSE(PercentDecode("%0g", false).has_value());
-}
-
 TEST(Request, HeaderLookupIgnoresCase) {
   Request request;
   request.headers = {{"content-type", "application/json"}, {"x-a", "1"}, {"x-a", "2"}};

@@ -223,17 +223,17 @@ TEST(ServerFastPath, DeclinedRequestGoesToTheHandler) {
 }
 
 // "No answer" (nullopt), at once or later: the handler gets the request as
-// parsed, plus whatever the fast path noted on it (api/ marks rate_charged).
+// parsed, plus whatever the fast path noted in its context (api/ keeps its
+// Exchange there), which http/ carries without looking inside.
 TEST(ServerFastPath, NulloptAnswerRunsTheHandlerWithTheRequestIntact) {
   Answerer answerer;
   FastServer server(
       [](Request& request) {
         return TextResponse("slow:" + request.path + ":" + request.body + ":" +
-                            (request.rate_charged ? "charged" : "uncharged"));
+                            (request.context.has_value() ? "charged" : "uncharged"));
       },
       [&](Request& request, FastAnswer answer) {
-        request.rate_charged = true;
-        request.route = "/set/by/fast/path";
+        request.context = std::string("/set/by/fast/path");
         if (request.path == "/later") {
           answerer.Later([answer = std::move(answer)] { answer(std::nullopt); });
         } else {
@@ -262,7 +262,8 @@ TEST(ServerFastPath, NulloptAnswerRunsTheHandlerWithTheRequestIntact) {
   EXPECT_EQ(handled[0].Header("x-custom"), "Value-1");
   EXPECT_EQ(handled[0].Header("content-type"), "text/plain");
   EXPECT_EQ(handled[0].body, "body-one");
-  EXPECT_EQ(handled[0].route, "/set/by/fast/path");
+  ASSERT_NE(std::any_cast<std::string>(&handled[0].context), nullptr);
+  EXPECT_EQ(std::any_cast<std::string>(handled[0].context), "/set/by/fast/path");
   EXPECT_FALSE(handled[0].request_id.empty());
   EXPECT_EQ(handled[1].method, Method::kPut);
   EXPECT_EQ(handled[1].path, "/later");
@@ -378,7 +379,11 @@ TEST(ServerFastPath, ThrowingBeforeAnsweringRunsTheHandler) {
   EXPECT_EQ(next.status, 200) << next.error;
   EXPECT_EQ(next.body, "slow:/next");
   EXPECT_EQ(server.handled().size(), 2u);
-  EXPECT_EQ(server.WaitForExchanges(2).size(), 2u);
+  const std::vector<Exchange> exchanges = server.WaitForExchanges(2);
+  ASSERT_EQ(exchanges.size(), 2u);
+  // What the fast path threw reaches the observer, to be logged.
+  EXPECT_EQ(exchanges[0].request.server_note, "fast path threw: fast path failed");
+  EXPECT_EQ(exchanges[1].request.server_note, "");
 }
 
 // Anything thrown, not only std::exception: the server's catch-all policy

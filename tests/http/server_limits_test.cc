@@ -185,6 +185,9 @@ TEST(ServerLimits, ThrowingBodyLimitGrantsNothing) {
   HttpResult result = testing::Post(server.port(), "/big", std::string(5000, 'a'));
 
   EXPECT_EQ(result.status, 413);
+  const std::vector<Exchange> exchanges = server.WaitForExchanges(1);
+  ASSERT_EQ(exchanges.size(), 1u);
+  EXPECT_EQ(exchanges[0].request.server_note, "body limit callback threw: boom");
 }
 
 TEST(ServerLimits, OversizedChunkedBodyGets413) {

@@ -5,6 +5,8 @@
 #include <optional>
 #include <vector>
 
+#include "base/text.h"
+
 namespace analytics::cache {
 namespace {
 
@@ -28,32 +30,6 @@ std::optional<long long> ParseInt(std::string_view text, long long min, long lon
   return value;
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding, so a password may hold ':', '@' or '/'.
-std::optional<std::string> Decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int high = HexDigit(text[i + 1]);
-    const int low = HexDigit(text[i + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out.push_back(static_cast<char>(high * 16 + low));
-    i += 2;
-  }
-  return out;
-}
-
 std::vector<std::string_view> Split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
   while (true) {
@@ -71,7 +47,7 @@ Result<void> ApplyQuery(std::string_view query, RedisOptions& options) {
     const std::string_view name = pair.substr(0, eq);
     const std::string_view text = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
     if (name == "password") {
-      std::optional<std::string> password = Decode(text);
+      std::optional<std::string> password = PercentDecode(text, /*plus_is_space=*/false);
       if (!password) return Bad("the password is not valid percent-encoding");
       options.password = std::move(*password);
       continue;
@@ -123,9 +99,9 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
     const std::string_view userinfo = authority.substr(0, at);
     authority.remove_prefix(at + 1);
     const std::size_t colon = userinfo.find(':');
-    std::optional<std::string> user = Decode(userinfo.substr(0, colon));
+    std::optional<std::string> user = PercentDecode(userinfo.substr(0, colon), false);
     std::optional<std::string> password =
-        Decode(colon == std::string_view::npos ? "" : userinfo.substr(colon + 1));
+        PercentDecode(colon == std::string_view::npos ? "" : userinfo.substr(colon + 1), false);
     if (!user || !password) return Bad("the user info is not valid percent-encoding");
     options.username = std::move(*user);
     if (!password->empty()) options.password = std::move(*password);
