@@ -15,9 +15,11 @@ namespace analytics::app {
 App::App(config::Config config) : config_(std::move(config)) {}
 
 App::~App() {
-  // The cache first: its GET batcher may still be answering fast-path reads,
-  // whose callbacks use the Api and the stats service; its destructor answers
-  // or drops them all before anything they use goes.
+  // The cache first, so that its GET batcher has answered or dropped every
+  // fast-path read before anything else goes. Not a rule the fast path needs:
+  // those callbacks hold only the server's answer, metrics_ and the clock,
+  // which are built before the cache and so outlive it anyway
+  // (StatsService::CachedAsync).
   cache_.reset();
 }
 
