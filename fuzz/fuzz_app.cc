@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "base/check.h"
+#include "base/text.h"
 #include "fuzz_check.h"
 
 namespace analytics::fuzz {
@@ -98,7 +99,7 @@ bool BuildRequest(http::Method method, std::string_view target, std::string body
   out.method_text = std::string(http::ToString(method));
   out.target = std::string(target);
   const std::size_t question = target.find('?');
-  auto path = http::PercentDecode(target.substr(0, question), false);
+  auto path = PercentDecode(target.substr(0, question), false);
   if (!path) return false;
   out.path = std::move(*path);
   if (question != std::string_view::npos) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/text.h"
 #include "fuzz_app.h"
 #include "fuzz_check.h"
 
@@ -39,8 +40,8 @@ std::string PercentEncode(std::string_view text) {
 
 void CheckDecoding(std::string_view query) {
   for (bool plus_is_space : {false, true}) {
-    if (auto decoded = http::PercentDecode(query, plus_is_space)) {
-      if (http::PercentDecode(PercentEncode(*decoded), plus_is_space) != decoded) {
+    if (auto decoded = PercentDecode(query, plus_is_space)) {
+      if (PercentDecode(PercentEncode(*decoded), plus_is_space) != decoded) {
         Fail("PercentDecode does not round-trip", query);
       }
     }

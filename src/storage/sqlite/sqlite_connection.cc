@@ -285,26 +285,26 @@ Result<std::vector<Row>> SqliteConnection::Query(std::string_view sql, const Par
 }
 
 Result<std::int64_t> SqliteConnection::Execute(std::string_view sql, const Params& params) {
-  Result<Statement> statement = Prepare(sql, params);
-  if (!statement.ok()) return Logged(statement.error(), sql);
-  Timed timed(*this, true);
-  sqlite3_stmt* stmt = statement->get();
-  int rc;
-  while ((rc = timed.Run([stmt] { return sqlite3_step(stmt); })) == SQLITE_ROW) {
-  }
-  if (rc != SQLITE_DONE) return Logged(ErrorFrom(rc), sql);
+  // Rows a statement returns (RETURNING) are stepped through and dropped.
+  Result<void> done = Step(sql, params, nullptr);
+  if (!done.ok()) return done.error();
   return static_cast<std::int64_t>(sqlite3_changes64(db_));
 }
 
 Result<void> SqliteConnection::ForEach(std::string_view sql, const Params& params,
                                        const std::function<bool(const Row&)>& row_fn) {
+  return Step(sql, params, &row_fn);
+}
+
+Result<void> SqliteConnection::Step(std::string_view sql, const Params& params,
+                                    const std::function<bool(const Row&)>* row_fn) {
   Result<Statement> statement = Prepare(sql, params);
   if (!statement.ok()) return Logged(statement.error(), sql);
   Timed timed(*this, true);
   sqlite3_stmt* stmt = statement->get();
   int rc;
   while ((rc = timed.Run([stmt] { return sqlite3_step(stmt); })) == SQLITE_ROW) {
-    if (!row_fn(ReadRow(stmt))) return Ok();
+    if (row_fn != nullptr && !(*row_fn)(ReadRow(stmt))) return Ok();
   }
   if (rc != SQLITE_DONE) return Logged(ErrorFrom(rc), sql);
   return Ok();

@@ -69,6 +69,10 @@ class SqliteConnection final : public Transaction {
       : db_(db), statement_timeout_(statement_timeout) {}
   // A statement ready to step, with `params` bound. Errors: kInternal.
   Result<Statement> Prepare(std::string_view sql, const Params& params);
+  // Runs one statement to its end, or until `row_fn` (when not null) returns
+  // false for a row.
+  Result<void> Step(std::string_view sql, const Params& params,
+                    const std::function<bool(const Row&)>* row_fn);
   Error ErrorFrom(int rc) const;
   // sqlite3_exec of `sql`, under the statement timeout when `timed`.
   Result<void> RunScript(std::string_view sql, bool timed);
