@@ -50,17 +50,14 @@ class PostgresDatabase final : public Database {
   static Result<std::unique_ptr<PostgresDatabase>> Open(const config::DatabaseOptions& options);
   ~PostgresDatabase() override;
 
-  // REQUIRES: not called from inside another InTransaction on this database
-  // (CHECK-fails). An exception thrown by `work` rolls back and becomes kInternal.
   Result<void> InTransaction(const Work& work) override;
   Result<void> Read(const Work& work) override;
   // In autocommit: the one statement is its own transaction.
   Result<void> ReadStatement(const Work& work) override;
-  // In autocommit too. REQUIRES: as InTransaction.
+  // In autocommit too.
   Result<void> WriteStatement(const Work& work) override;
   // Runs without the statement timeout: its statements are maintenance
   // (VACUUM, REFRESH … CONCURRENTLY) that may take longer than any request.
-  // REQUIRES: not called from inside InTransaction on this database.
   Result<void> ExecuteOutsideTransaction(std::string_view sql) override;
   Result<void> Ping() override;
   PoolStats pool_stats() const override;

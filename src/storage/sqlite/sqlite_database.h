@@ -57,11 +57,8 @@ class SqliteDatabase final : public Database {
                                                       std::string description);
   ~SqliteDatabase() override;
 
-  // REQUIRES: not called from inside another InTransaction on this database
-  // (CHECK-fails). An exception thrown by `work` rolls back and becomes kInternal.
   Result<void> InTransaction(const Work& work) override;
   Result<void> Read(const Work& work) override;
-  // REQUIRES: not called from inside InTransaction on this database.
   Result<void> ExecuteOutsideTransaction(std::string_view sql) override;
   Result<void> Ping() override;
   PoolStats pool_stats() const override;
