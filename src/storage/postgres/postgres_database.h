@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
+#include "storage/backend_database.h"
 #include "storage/database.h"
 
 namespace analytics::storage {
@@ -41,7 +42,7 @@ class PostgresDialect final : public Dialect {
 // to be idle afterwards is closed rather than reused. The session runs with
 // TimeZone=UTC, options.statement_timeout and an idle-in-transaction timeout
 // of max(2 × statement_timeout, 10 s). pool_stats().max = pool_size + max_overflow.
-class PostgresDatabase final : public Database {
+class PostgresDatabase final : public BackendDatabase<PostgresDialect> {
  public:
   // Opens the pool for options.url and checks one connection (kept in the
   // pool). Errors: kUnavailable when the server cannot be reached within the
@@ -61,9 +62,6 @@ class PostgresDatabase final : public Database {
   Result<void> ExecuteOutsideTransaction(std::string_view sql) override;
   Result<void> Ping() override;
   PoolStats pool_stats() const override;
-  const Dialect& dialect() const override { return dialect_; }
-  // The URL without its password.
-  std::string description() const override { return description_; }
 
  private:
   class Lease;
@@ -72,8 +70,6 @@ class PostgresDatabase final : public Database {
   Result<void> RunTransaction(std::string_view begin, const Work& work);
 
   const std::unique_ptr<PostgresPool> pool_;
-  const std::string description_;
-  const PostgresDialect dialect_;
 };
 
 }  // namespace analytics::storage
