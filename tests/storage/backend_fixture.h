@@ -84,6 +84,16 @@ class BackendTest : public ::testing::TestWithParam<analytics::test::Backend>,
     return std::move(*db);
   }
 
+  // Runs `work` in a write transaction, or a read, failing the test on error.
+  void InTx(const Work& work) {
+    Result<void> result = db_->InTransaction(work);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+  }
+  void InRead(const Work& work) {
+    Result<void> result = db_->Read(work);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+  }
+
   std::int64_t Count(std::string_view table) {
     return Select(*db_, "SELECT COUNT(*) FROM " + std::string(table)).at(0).Int(0);
   }

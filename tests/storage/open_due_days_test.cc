@@ -36,14 +36,6 @@ std::int64_t BruteForceOverdue(const std::vector<Task>& tasks, const std::string
 // No schema: each test migrates (the first one step by step).
 class OpenDueDaysTest : public test::BackendTest {
  protected:
-  void InTx(const Work& work) {
-    Result<void> result = db_->InTransaction(work);
-    ASSERT_TRUE(result.ok()) << result.error().message;
-  }
-  void InRead(const Work& work) {
-    Result<void> result = db_->Read(work);
-    ASSERT_TRUE(result.ok()) << result.error().message;
-  }
   std::int64_t CountOverdue(const std::string& user, Time now) {
     std::int64_t n = -1;
     InRead([&](Transaction& tx) -> Result<void> {

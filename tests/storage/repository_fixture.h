@@ -56,16 +56,6 @@ class RepositoryTest : public BackendTest {
     ASSERT_TRUE(migrated.ok()) << migrated.error().message;
   }
 
-  // Runs `work` in a write transaction, failing the test on error.
-  void InTx(const Work& work) {
-    Result<void> result = db_->InTransaction(work);
-    ASSERT_TRUE(result.ok()) << result.error().message;
-  }
-  void InRead(const Work& work) {
-    Result<void> result = db_->Read(work);
-    ASSERT_TRUE(result.ok()) << result.error().message;
-  }
-
   void CreateUser(const std::string& id) {
     InTx([&](Transaction& tx) {
       return UserRepository(tx).Create(model::User{id, At("2024-01-01T00:00:00Z")}, "h-" + id);

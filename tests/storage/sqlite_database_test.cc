@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "backend_fixture.h"
 #include "base/time.h"
 #include "config/config.h"
 #include "storage/open_database.h"
@@ -34,7 +35,7 @@ config::DatabaseOptions Options(int pool_size, milliseconds pool_timeout) {
   return options;
 }
 
-class SqliteDatabaseTest : public testing::Test {
+class SqliteDatabaseTest : public testing::Test, public test::StorageHelpers {
  protected:
   void SetUp() override { db_ = OpenTestDb(Options(4, milliseconds(5000))); }
 
@@ -47,27 +48,14 @@ class SqliteDatabaseTest : public testing::Test {
     return std::move(*db);
   }
 
-  Result<void> Write(std::string sql, Params params = {}) {
-    return db_->InTransaction([&](Transaction& tx) -> Result<void> {
-      auto changed = tx.Execute(sql, params);
-      if (!changed.ok()) return changed.error();
-      return Ok();
-    });
+  Result<void> Write(const std::string& sql, const Params& params = {}) {
+    return StorageHelpers::Write(*db_, sql, params);
+  }
+  std::vector<Row> ReadRows(const std::string& sql, const Params& params = {}) {
+    return Select(*db_, sql, params);
   }
 
-  std::vector<Row> ReadRows(std::string sql, Params params = {}) {
-    std::vector<Row> rows;
-    Result<void> read = db_->Read([&](Transaction& tx) -> Result<void> {
-      auto result = tx.Query(sql, params);
-      if (!result.ok()) return result.error();
-      rows = std::move(*result);
-      return Ok();
-    });
-    EXPECT_TRUE(read.ok()) << read.error().message;
-    return rows;
-  }
-
-  test::TempDir dir_;
+  analytics::test::TempDir dir_;
   std::unique_ptr<SqliteDatabase> db_;
 };
 
@@ -191,7 +179,7 @@ TEST(OpenDatabase, RejectsASqliteUrlWithAHost) {
 }
 
 TEST(OpenDatabase, OpensSqliteCreatingParentFolders) {
-  test::TempDir dir;
+  analytics::test::TempDir dir;
   config::DatabaseOptions options;
   options.url = "sqlite:///" + dir.path() + "/a/b/analytics.db";  // four slashes: absolute
 
@@ -205,7 +193,7 @@ TEST(OpenDatabase, OpensSqliteCreatingParentFolders) {
 }
 
 TEST(OpenDatabase, UnopenableFileIsUnavailable) {
-  test::TempDir dir;
+  analytics::test::TempDir dir;
   std::filesystem::create_directories(dir.File("taken.db"));  // a folder, not a file
   config::DatabaseOptions options;
   options.url = "sqlite:///" + dir.File("taken.db");
