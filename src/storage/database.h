@@ -101,6 +101,9 @@ class Database {
   // Runs `work` in one read-write transaction: commits if it returns ok,
   // otherwise rolls back and returns its error. Returns kUnavailable if no
   // connection could be had within the pool timeout or the database is down.
+  // An exception thrown by `work` rolls back and becomes kInternal.
+  // REQUIRES: not called from inside another InTransaction on this database
+  // (CHECK-fails).
   virtual Result<void> InTransaction(const Work& work) = 0;
   // Runs `work` in a read-only transaction over one consistent snapshot.
   virtual Result<void> Read(const Work& work) = 0;
@@ -110,9 +113,10 @@ class Database {
   virtual Result<void> ReadStatement(const Work& work) { return Read(work); }
   // InTransaction for `work` that issues exactly one statement: one statement
   // is atomic by itself, so a backend may skip BEGIN and COMMIT. By default,
-  // InTransaction.
+  // InTransaction. REQUIRES: as InTransaction.
   virtual Result<void> WriteStatement(const Work& work) { return InTransaction(work); }
   // Runs one statement outside any transaction (VACUUM, REFRESH … CONCURRENTLY).
+  // REQUIRES: not called from inside InTransaction on this database (CHECK-fails).
   virtual Result<void> ExecuteOutsideTransaction(std::string_view sql) = 0;
   // Checks that the database answers. Errors: kUnavailable.
   virtual Result<void> Ping() = 0;

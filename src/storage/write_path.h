@@ -1,9 +1,9 @@
 // The one part of the SQL that differs by backend: how a batch of rows, or a
 // whole single-task create, is written in the fewest statements. Each backend
-// implements it in its own folder (postgres/postgres_write_path.cc: COPY,
-// array parameters, one data-modifying WITH; sqlite/sqlite_write_path.cc: row
-// by row, which costs nothing in-process) and hands it out with every
-// Transaction, so a repository cannot take another backend's path. The
+// hands out its own with every Transaction, so a repository cannot take
+// another backend's path: SQLite the row-by-row one (row_by_row_write_path.h,
+// which costs nothing in-process), PostgreSQL that one extended with COPY,
+// array parameters and one data-modifying WITH (postgres/postgres_write_path.cc). The
 // repositories (TaskRepository, AuditRepository) are its only callers.
 #pragma once
 

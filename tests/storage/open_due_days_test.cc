@@ -9,12 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "config/config.h"
-#include "storage/open_database.h"
+#include "backend_fixture.h"
 #include "storage/task_repository.h"
 #include "storage/user_repository.h"
-#include "support/backends.h"
-#include "support/temp_dir.h"
 
 namespace analytics::storage {
 namespace {
@@ -36,26 +33,9 @@ std::int64_t BruteForceOverdue(const std::vector<Task>& tasks, const std::string
   return n;
 }
 
-class OpenDueDaysTest : public ::testing::TestWithParam<test::Backend> {
+// No schema: each test migrates (the first one step by step).
+class OpenDueDaysTest : public test::BackendTest {
  protected:
-  void SetUp() override {
-    ANALYTICS_REQUIRE_BACKEND(GetParam());
-    lease_ = std::make_unique<test::BackendLease>(GetParam(), dir_);
-    config::DatabaseOptions options;
-    options.url = lease_->database_url();
-    auto db = OpenDatabase(options);
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_ = std::move(*db);
-  }
-
-  void InTx(const Work& work) {
-    Result<void> result = db_->InTransaction(work);
-    ASSERT_TRUE(result.ok()) << result.error().message;
-  }
-  void InRead(const Work& work) {
-    Result<void> result = db_->Read(work);
-    ASSERT_TRUE(result.ok()) << result.error().message;
-  }
   std::int64_t CountOverdue(const std::string& user, Time now) {
     std::int64_t n = -1;
     InRead([&](Transaction& tx) -> Result<void> {
@@ -84,10 +64,6 @@ class OpenDueDaysTest : public ::testing::TestWithParam<test::Backend> {
       return UserRepository(tx).Create(model::User{id, At("2024-01-01T00:00:00Z")}, "h-" + id);
     });
   }
-
-  test::TempDir dir_;
-  std::unique_ptr<test::BackendLease> lease_;
-  std::unique_ptr<Database> db_;
 };
 
 TEST_P(OpenDueDaysTest, MigrationBackfillsBucketsFromExistingTasks) {
@@ -217,8 +193,8 @@ TEST_P(OpenDueDaysTest, AddToOpenDueDaysAppliesManyDaysAtOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, OpenDueDaysTest,
-                         ::testing::ValuesIn(test::ConfiguredBackends()),
-                         [](const auto& info) { return test::BackendName(info.param); });
+                         ::testing::ValuesIn(analytics::test::ConfiguredBackends()),
+                         analytics::test::BackendParamName);
 
 }  // namespace
 }  // namespace analytics::storage

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "backend_fixture.h"
 #include "config/config.h"
 #include "storage/database.h"
 #include "storage/postgres/postgres_database.h"
@@ -52,7 +53,7 @@ inline std::string RandomSuffix() {
     }                                                                                             \
   } while (false)
 
-class PostgresTest : public testing::Test {
+class PostgresTest : public testing::Test, public StorageHelpers {
  protected:
   void SetUp() override {
     ANALYTICS_REQUIRE_POSTGRES();
@@ -101,30 +102,6 @@ class PostgresTest : public testing::Test {
     opened_.push_back(OpenUrl(url_, std::move(options)));
     if (opened_.back() == nullptr) throw std::runtime_error("cannot open " + url_);
     return *opened_.back();
-  }
-
-  static Result<void> Write(Database& db, const std::string& sql, const Params& params = {}) {
-    return db.InTransaction([&](Transaction& tx) -> Result<void> {
-      auto changed = tx.Execute(sql, params);
-      if (!changed.ok()) return changed.error();
-      return Ok();
-    });
-  }
-
-  static Result<void> Script(Database& db, const std::string& sql) {
-    return db.InTransaction([&](Transaction& tx) { return tx.ExecuteScript(sql); });
-  }
-
-  static std::vector<Row> Select(Database& db, const std::string& sql, const Params& params = {}) {
-    std::vector<Row> rows;
-    Result<void> read = db.Read([&](Transaction& tx) -> Result<void> {
-      auto result = tx.Query(sql, params);
-      if (!result.ok()) return result.error();
-      rows = std::move(*result);
-      return Ok();
-    });
-    EXPECT_TRUE(read.ok()) << read.error().message;
-    return rows;
   }
 
   // Sessions of this test's databases in a state like 'idle in transaction%'.

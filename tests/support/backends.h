@@ -5,6 +5,8 @@
 // a missing backend fails the tests instead of being left out.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
 
@@ -24,6 +26,11 @@ bool BackendAvailable(Backend backend);
 bool RequireAllBackends();
 // "SqliteMemory" / "PostgresRedis", for test names.
 std::string BackendName(Backend backend);
+// BackendName of a TEST_P's parameter, for INSTANTIATE_TEST_SUITE_P:
+//   INSTANTIATE_TEST_SUITE_P(AllBackends, Suite, ValuesIn(ConfiguredBackends()), BackendParamName);
+inline std::string BackendParamName(const ::testing::TestParamInfo<Backend>& info) {
+  return BackendName(info.param);
+}
 
 // Exclusive use, for the lease's lifetime, of one database and one cache that
 // nobody else touches, both emptied on acquire: a SQLite file in `dir`, or
@@ -65,7 +72,7 @@ int RunCommand(const std::string& command);
                   "ANALYTICS_TEST_POSTGRES_URL / ANALYTICS_TEST_REDIS_URL are not set"; \
       }                                                                                 \
       GTEST_SKIP() << ::analytics::test::BackendName(backend)                           \
-                   << ": set ANALYTICS_TEST_POSTGRES_URL and ANALYTICS_TEST_REDIS_URL "  \
+                   << ": set ANALYTICS_TEST_POSTGRES_URL and ANALYTICS_TEST_REDIS_URL " \
                       "(scripts/run-tests.sh does)";                                    \
     }                                                                                   \
   } while (false)

@@ -86,7 +86,7 @@ Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::Open(
 }
 
 PostgresDatabase::PostgresDatabase(std::unique_ptr<PostgresPool> pool, std::string description)
-    : pool_(std::move(pool)), description_(std::move(description)) {}
+    : BackendDatabase(std::move(description)), pool_(std::move(pool)) {}
 
 PostgresDatabase::~PostgresDatabase() = default;
 

@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
+#include "storage/backend_database.h"
 #include "storage/database.h"
 
 namespace analytics::storage {
@@ -41,7 +42,7 @@ class PostgresDialect final : public Dialect {
 // to be idle afterwards is closed rather than reused. The session runs with
 // TimeZone=UTC, options.statement_timeout and an idle-in-transaction timeout
 // of max(2 × statement_timeout, 10 s). pool_stats().max = pool_size + max_overflow.
-class PostgresDatabase final : public Database {
+class PostgresDatabase final : public BackendDatabase<PostgresDialect> {
  public:
   // Opens the pool for options.url and checks one connection (kept in the
   // pool). Errors: kUnavailable when the server cannot be reached within the
@@ -50,23 +51,17 @@ class PostgresDatabase final : public Database {
   static Result<std::unique_ptr<PostgresDatabase>> Open(const config::DatabaseOptions& options);
   ~PostgresDatabase() override;
 
-  // REQUIRES: not called from inside another InTransaction on this database
-  // (CHECK-fails). An exception thrown by `work` rolls back and becomes kInternal.
   Result<void> InTransaction(const Work& work) override;
   Result<void> Read(const Work& work) override;
   // In autocommit: the one statement is its own transaction.
   Result<void> ReadStatement(const Work& work) override;
-  // In autocommit too. REQUIRES: as InTransaction.
+  // In autocommit too.
   Result<void> WriteStatement(const Work& work) override;
   // Runs without the statement timeout: its statements are maintenance
   // (VACUUM, REFRESH … CONCURRENTLY) that may take longer than any request.
-  // REQUIRES: not called from inside InTransaction on this database.
   Result<void> ExecuteOutsideTransaction(std::string_view sql) override;
   Result<void> Ping() override;
   PoolStats pool_stats() const override;
-  const Dialect& dialect() const override { return dialect_; }
-  // The URL without its password.
-  std::string description() const override { return description_; }
 
  private:
   class Lease;
@@ -75,8 +70,6 @@ class PostgresDatabase final : public Database {
   Result<void> RunTransaction(std::string_view begin, const Work& work);
 
   const std::unique_ptr<PostgresPool> pool_;
-  const std::string description_;
-  const PostgresDialect dialect_;
 };
 
 }  // namespace analytics::storage

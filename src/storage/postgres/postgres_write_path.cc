@@ -121,19 +121,14 @@ std::string ArrayParam(const std::vector<Value>& values) {
   return literal;
 }
 
+PostgresWritePath::PostgresWritePath(PostgresConnection& connection)
+    : RowByRowWritePath(connection), connection_(connection) {}
+
 Result<std::vector<std::int64_t>> PostgresWritePath::InsertTasks(
     const std::vector<model::Task>& tasks) {
+  if (tasks.size() < kMinCopyRows) return RowByRowWritePath::InsertTasks(tasks);
   std::vector<std::int64_t> ids;
   ids.reserve(tasks.size());
-  if (tasks.size() < kMinCopyRows) {
-    TaskRepository repo(connection_);
-    for (const model::Task& task : tasks) {
-      auto inserted = repo.Insert(task);
-      if (!inserted.ok()) return inserted.error();
-      ids.push_back(inserted->id);
-    }
-    return ids;
-  }
   // Ids first (one statement), so the rows go in with theirs and callers can
   // write audit rows naming them. The sequence is named by a constant, which
   // the server resolves once when it prepares the statement: naming it with
@@ -180,7 +175,7 @@ Result<std::vector<std::int64_t>> PostgresWritePath::InsertTasks(
 
 Result<void> PostgresWritePath::AppendCreates(const AuditEntry& common,
                                               const std::vector<model::Task>& tasks) {
-  if (tasks.size() < kMinCopyRows) return AuditRepository(connection_).AppendEach(common, tasks);
+  if (tasks.size() < kMinCopyRows) return RowByRowWritePath::AppendCreates(common, tasks);
   // COPY stores the rows in the order sent, so ids follow the tasks' order.
   std::size_t next = 0;
   std::string json;  // one task's JSON at a time, reused
@@ -216,7 +211,7 @@ Result<void> PostgresWritePath::AppendCreates(const AuditEntry& common,
 
 Result<std::vector<Row>> PostgresWritePath::AddToBuckets(const std::string& user_id,
                                                          const std::vector<DayChange>& changes) {
-  if (changes.size() <= 1) return TaskRepository(connection_).AddToBucketsEach(user_id, changes);
+  if (changes.size() <= 1) return RowByRowWritePath::AddToBuckets(user_id, changes);
   std::vector<Value> days, counts;
   for (const auto& [day, n] : changes) {
     days.emplace_back(day);

@@ -1,5 +1,6 @@
 // PostgreSQL's WritePath: batches as one COPY or one statement over array
-// parameters, and a single create as one data-modifying WITH. Also the COPY
+// parameters (row by row when small), and a single create as one
+// data-modifying WITH. Also the COPY
 // text format (CopyRow) and the array literal it sends.
 #pragma once
 
@@ -10,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "storage/write_path.h"
+#include "storage/row_by_row_write_path.h"
 
 namespace analytics::storage {
 
@@ -50,9 +51,10 @@ class CopyRow {
 // escapes, so any text round-trips; elements as in a plain parameter.
 std::string ArrayParam(const std::vector<Value>& values);
 
-class PostgresWritePath final : public WritePath {
+// The row-by-row write path, with each write done faster where PostgreSQL can.
+class PostgresWritePath final : public RowByRowWritePath {
  public:
-  explicit PostgresWritePath(PostgresConnection& connection) : connection_(connection) {}
+  explicit PostgresWritePath(PostgresConnection& connection);
 
   // One nextval() statement for the ids, then one COPY (row by row below kMinCopyRows).
   Result<std::vector<std::int64_t>> InsertTasks(const std::vector<model::Task>& tasks) override;

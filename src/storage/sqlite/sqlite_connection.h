@@ -13,7 +13,7 @@
 
 #include "base/result.h"
 #include "storage/database.h"
-#include "storage/sqlite/sqlite_write_path.h"
+#include "storage/row_by_row_write_path.h"
 #include "storage/value.h"
 
 struct sqlite3;
@@ -57,7 +57,7 @@ class SqliteConnection final : public Transaction {
   static constexpr std::string_view kLiftStatementTimeout =
       "SELECT analytics_lift_statement_timeout()";
 
-  // SqliteWritePath over this connection.
+  // RowByRowWritePath over this connection.
   WritePath& write_path() override { return write_path_; }
 
  private:
@@ -89,7 +89,7 @@ class SqliteConnection final : public Transaction {
   bool timeout_lifted_ = false;
   // OnProgress interrupted the latest statement (SQLITE_INTERRUPT is ours).
   bool timed_out_ = false;
-  SqliteWritePath write_path_{*this};
+  RowByRowWritePath write_path_{*this};
 };
 
 }  // namespace analytics::storage

@@ -79,8 +79,8 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& 
 
 SqliteDatabase::SqliteDatabase(std::string path, const config::DatabaseOptions& options,
                                std::string description, std::unique_ptr<SqliteConnection> writer)
-    : path_(std::move(path)),
-      description_(std::move(description)),
+    : BackendDatabase(std::move(description)),
+      path_(std::move(path)),
       pool_timeout_(options.pool_timeout),
       statement_timeout_(options.statement_timeout),
       max_readers_(std::max(1, options.pool_size)),

@@ -12,6 +12,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
+#include "storage/backend_database.h"
 #include "storage/database.h"
 
 namespace analytics::storage {
@@ -47,7 +48,7 @@ class SqliteDialect final : public Dialect {
 // connections (opened lazily, read-only) and run in a deferred BEGIN, so a
 // Read sees one snapshot from its first statement on. pool_stats counts the
 // writer too: max = pool_size + 1.
-class SqliteDatabase final : public Database {
+class SqliteDatabase final : public BackendDatabase<SqliteDialect> {
  public:
   // Opens (creating) the file at `path`; its parent folder must exist.
   // `description` is what description() returns (the URL).
@@ -57,16 +58,11 @@ class SqliteDatabase final : public Database {
                                                       std::string description);
   ~SqliteDatabase() override;
 
-  // REQUIRES: not called from inside another InTransaction on this database
-  // (CHECK-fails). An exception thrown by `work` rolls back and becomes kInternal.
   Result<void> InTransaction(const Work& work) override;
   Result<void> Read(const Work& work) override;
-  // REQUIRES: not called from inside InTransaction on this database.
   Result<void> ExecuteOutsideTransaction(std::string_view sql) override;
   Result<void> Ping() override;
   PoolStats pool_stats() const override;
-  const Dialect& dialect() const override { return dialect_; }
-  std::string description() const override { return description_; }
 
  private:
   class ReaderLease;
@@ -84,11 +80,9 @@ class SqliteDatabase final : public Database {
                                      const Work& work);
 
   const std::string path_;
-  const std::string description_;
   const std::chrono::milliseconds pool_timeout_;
   const std::chrono::milliseconds statement_timeout_;
   const int max_readers_;
-  const SqliteDialect dialect_;
 
   // The writer is a pool of one; a condition variable rather than a
   // timed_mutex, whose try_lock_for ThreadSanitizer cannot follow.

@@ -1,6 +1,9 @@
-// SQLite's WritePath: everything row by row, through the shared repositories'
-// one-row statements. In-process, a statement costs microseconds, so batching
-// would buy nothing; and writes are already serial (one writer connection).
+// The WritePath of one statement per row, through the repositories' one-row
+// statements. SQLite's whole write path: in-process, a statement costs
+// microseconds, so batching would buy nothing, and writes are already serial
+// (one writer connection). PostgreSQL's write path extends it, overriding
+// each write where it has a faster way, and falls back to it below the sizes
+// where that way pays.
 #pragma once
 
 #include "storage/write_path.h"
@@ -9,9 +12,9 @@ namespace analytics::storage {
 
 class Transaction;
 
-class SqliteWritePath final : public WritePath {
+class RowByRowWritePath : public WritePath {
  public:
-  explicit SqliteWritePath(Transaction& tx) : tx_(tx) {}
+  explicit RowByRowWritePath(Transaction& tx) : tx_(tx) {}
 
   Result<std::vector<std::int64_t>> InsertTasks(const std::vector<model::Task>& tasks) override;
   Result<void> AppendCreates(const AuditEntry& common,

@@ -1,11 +1,11 @@
-#include "storage/sqlite/sqlite_write_path.h"
+#include "storage/row_by_row_write_path.h"
 
 #include "storage/audit_repository.h"
 #include "storage/task_repository.h"
 
 namespace analytics::storage {
 
-Result<std::vector<std::int64_t>> SqliteWritePath::InsertTasks(
+Result<std::vector<std::int64_t>> RowByRowWritePath::InsertTasks(
     const std::vector<model::Task>& tasks) {
   TaskRepository repo(tx_);
   std::vector<std::int64_t> ids;
@@ -18,18 +18,18 @@ Result<std::vector<std::int64_t>> SqliteWritePath::InsertTasks(
   return ids;
 }
 
-Result<void> SqliteWritePath::AppendCreates(const AuditEntry& common,
-                                            const std::vector<model::Task>& tasks) {
+Result<void> RowByRowWritePath::AppendCreates(const AuditEntry& common,
+                                              const std::vector<model::Task>& tasks) {
   return AuditRepository(tx_).AppendEach(common, tasks);
 }
 
-Result<std::vector<Row>> SqliteWritePath::AddToBuckets(const std::string& user_id,
-                                                       const std::vector<DayChange>& changes) {
+Result<std::vector<Row>> RowByRowWritePath::AddToBuckets(const std::string& user_id,
+                                                         const std::vector<DayChange>& changes) {
   return TaskRepository(tx_).AddToBucketsEach(user_id, changes);
 }
 
-Result<CreatedTask> SqliteWritePath::CreateTask(const model::Task& task, const AuditEntry& audit,
-                                                Time now) {
+Result<CreatedTask> RowByRowWritePath::CreateTask(const model::Task& task, const AuditEntry& audit,
+                                                  Time now) {
   TaskRepository repo(tx_);
   // Adding the contribution first is also the check that the user exists.
   ANALYTICS_RETURN_IF_ERROR(repo.AddToAggregates(task.user_id, Contribution(task)));
