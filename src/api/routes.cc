@@ -1,6 +1,7 @@
 // The whole API in one table (SPEC §4), and the pipeline every request takes:
-// RequestId (http::Server) → access log + metrics (Api::Complete) → rate limit
-// → authenticate → router → handler.
+// request id and limits (http::Server) → fast path (TryFast) or a worker →
+// router (404/405) → authenticate → rate limit → access check → handler; then
+// the access log and metrics (Complete), once per exchange.
 #include <memory>
 #include <optional>
 
