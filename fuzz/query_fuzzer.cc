@@ -40,8 +40,8 @@ std::string PercentEncode(std::string_view text) {
 
 void CheckDecoding(std::string_view query) {
   for (bool plus_is_space : {false, true}) {
-    if (auto decoded = PercentDecode(query, plus_is_space)) {
-      if (PercentDecode(PercentEncode(*decoded), plus_is_space) != decoded) {
+    if (auto decoded = analytics::PercentDecode(query, plus_is_space)) {
+      if (analytics::PercentDecode(PercentEncode(*decoded), plus_is_space) != decoded) {
         Fail("PercentDecode does not round-trip", query);
       }
     }

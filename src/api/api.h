@@ -1,5 +1,6 @@
-// The HTTP API of SPEC §4: the request pipeline (access log and metrics, rate
-// limit, authentication, router) over the route table of routes.cc.
+// The HTTP API of SPEC §4: the request pipeline (router, authentication, rate
+// limit, access check, handler; then the access log and metrics) over the
+// route table of routes.cc.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +35,7 @@ struct ApiOptions {
 };
 
 class Router;
+class RateLimiter;
 
 // The one route whose body may exceed limits.max_body_bytes (BodyLimit).
 inline constexpr std::string_view kTasksBatchRoute = "/api/v1/users/{uid}/tasks:batch";
@@ -44,15 +46,20 @@ inline constexpr std::string_view kTasksBatchRoute = "/api/v1/users/{uid}/tasks:
 // token that may write to {uid} (its owner's, or the admin's); any other
 // request gets max_body_bytes, so the server answers 413 without reading the
 // body. Blocks: authenticating reads the database on a token-cache miss, so
-// the server calls it on a worker. Thread-safe; `users` must outlive it.
+// the server calls it on a worker; a token not known in memory is looked up
+// only while the client address's failed_auth bucket has room, as in the
+// pipeline (AuthenticateGated). Made by Api::MakeBodyLimit. Thread-safe;
+// `users` and `failed_auth` must outlive it.
 class BodyLimit {
  public:
-  BodyLimit(users::UserService& users, const config::LimitOptions& limits);
+  BodyLimit(users::UserService& users, RateLimiter& failed_auth,
+            const config::LimitOptions& limits);
 
   std::size_t operator()(const http::Request& head) const;
 
  private:
   users::UserService& users_;
+  RateLimiter& failed_auth_;
   std::size_t max_body_bytes_;
   std::size_t max_batch_body_bytes_;
   std::shared_ptr<const Router> batch_route_;  // a router of that one route
@@ -66,6 +73,9 @@ class Api {
 
   // The handler the server calls for every request.
   http::Response Handle(http::Request& request);
+  // The server's body-limit callback, drawing on this Api's failed_auth
+  // buckets. Valid while this Api lives (the server is stopped first).
+  BodyLimit MakeBodyLimit(const config::LimitOptions& limits);
   // The server's fast path (http::FastPath): a cached overview or stat read
   // whose token is known in memory is answered straight from the cache,
   // without a worker; everything else (and a miss) goes on to Handle.

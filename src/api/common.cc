@@ -69,4 +69,22 @@ std::string_view BearerToken(const http::Request& request) {
   return token;
 }
 
+std::string AddressKey(std::string_view address) { return "a:" + std::string(address); }
+
+Result<model::Caller> AuthenticateGated(users::UserService& users, RateLimiter& failed_auth,
+                                        bool gated, std::string_view token,
+                                        const std::string& address_key, RateDecision& refused) {
+  if (std::optional<model::Caller> cached = users.KnownCaller(token)) return std::move(*cached);
+  gated = gated && !token.empty();
+  if (gated) {
+    refused = failed_auth.Check(address_key, std::chrono::steady_clock::now());
+    if (!refused.allowed) return Error{ErrorCode::kRateLimited, "too many unknown tokens", {}};
+  }
+  Result<model::Caller> caller = users.Authenticate(token);
+  if (gated && !caller.ok() && caller.error().code == ErrorCode::kUnauthenticated) {
+    (void)failed_auth.Take(address_key, std::chrono::steady_clock::now());
+  }
+  return caller;
+}
+
 }  // namespace analytics::api

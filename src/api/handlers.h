@@ -111,6 +111,19 @@ class OpsHandler {
 // Shared by handlers (common.cc).
 // The token of "Authorization: Bearer <token>" (scheme in any case), or "".
 std::string_view BearerToken(const http::Request& request);
+// The rate-limit key of a client address: "a:<address>".
+std::string AddressKey(std::string_view address);
+// The caller `token` names, as the pipeline and the body limit both ask it.
+// A token known in memory costs no query. Any other is looked up, unless
+// `gated` and `address_key`'s failed_auth bucket is empty: then `refused`
+// says until when, and kRateLimited comes back without a query. A non-empty
+// token that matched nobody draws on that bucket (when `gated`). So a flood
+// of made-up tokens costs the database at most failed_auth_per_second
+// lookups a second (and repeats of one bad token none: UserService
+// remembers it).
+Result<model::Caller> AuthenticateGated(users::UserService& users, RateLimiter& failed_auth,
+                                        bool gated, std::string_view token,
+                                        const std::string& address_key, RateDecision& refused);
 Response Problem(const Error& error);
 // 415 problem+json for a body that is not declared application/json.
 Response UnsupportedMediaType();

@@ -115,8 +115,6 @@ namespace {
 std::string PrincipalKey(const model::Caller& caller) {
   return caller.is_admin ? std::string("admin") : "u:" + caller.user_id;
 }
-std::string AddressKey(std::string_view address) { return "a:" + std::string(address); }
-
 // A request's cost: its route's, plus one token per 64 KiB of body, so a
 // 10,000-task batch (about 1.7 MB) costs what some 28 small requests do.
 constexpr double kBodyBytesPerToken = 64 * 1024;
@@ -130,6 +128,10 @@ Api::Api(Services services, ApiOptions options)
     : state_(std::make_unique<State>(services, std::move(options))) {}
 
 Api::~Api() = default;
+
+BodyLimit Api::MakeBodyLimit(const config::LimitOptions& limits) {
+  return BodyLimit(state_->services.users, state_->failed_auth, limits);
+}
 
 http::Response Api::Handle(http::Request& request) {
   State& s = *state_;
@@ -162,26 +164,14 @@ http::Response Api::Handle(http::Request& request) {
     if (auto limit = over_limit(address, CostOf(route, request))) return *limit;
     return route.handler(request, caller);
   }
-  // A token known in memory costs no query. Any other must be looked up; an
-  // address whose made-up tokens used up its failed_auth bucket is refused
-  // before the lookup, so a flood of random tokens costs the database at
-  // most failed_auth_per_second queries a second (and repeats of one bad
-  // token none: UserService remembers it).
-  Result<model::Caller> authenticated = Error{ErrorCode::kUnauthenticated, "", {}};
-  if (std::optional<model::Caller> cached = s.services.users.KnownCaller(token)) {
-    authenticated = std::move(*cached);
-  } else {
-    if (!token.empty() && limited) {
-      const auto now = std::chrono::steady_clock::now();
-      if (auto limit = State::TooMany(s.failed_auth.Check(address, now))) return *limit;
-    }
-    authenticated = s.services.users.Authenticate(token);
-    if (!authenticated.ok() && authenticated.error().code == ErrorCode::kUnauthenticated) {
-      if (!token.empty() && limited) {
-        (void)s.failed_auth.Take(address, std::chrono::steady_clock::now());
-      }
-      if (auto limit = over_limit(address, 1)) return *limit;
-    }
+  // A made-up token costs a lookup only while the address's failed_auth
+  // bucket has room (AuthenticateGated).
+  RateDecision refused;
+  Result<model::Caller> authenticated =
+      AuthenticateGated(s.services.users, s.failed_auth, limited, token, address, refused);
+  if (auto limit = State::TooMany(refused)) return *limit;
+  if (!authenticated.ok() && authenticated.error().code == ErrorCode::kUnauthenticated) {
+    if (auto limit = over_limit(address, 1)) return *limit;
   }
   if (!authenticated.ok()) return http::ProblemResponse(authenticated.error());
   caller = *authenticated;

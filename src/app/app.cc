@@ -72,7 +72,7 @@ Result<std::unique_ptr<http::Server>> App::StartServer() {
   options.limits.max_connections = static_cast<std::size_t>(config_.server.max_connections);
   options.limits.max_queued_requests = static_cast<std::size_t>(config_.server.max_queued_requests);
   // Only an authenticated tasks:batch may send more than max_body_bytes.
-  options.body_limit = api::BodyLimit(*users_, config_.limits);
+  options.body_limit = api_->MakeBodyLimit(config_.limits);
   api::Api* api = api_.get();
   auto server = std::make_unique<http::Server>(
       options, [api](http::Request& r) { return api->Handle(r); },

@@ -1,5 +1,6 @@
-// What went wrong, in terms a caller can act on. http/problem.cc maps each code
-// to one HTTP status; cli/exit_code.cc maps each code to one exit code.
+// What went wrong, in terms a caller can act on. http::ProblemResponse
+// (http/response.cc) maps each code to one HTTP status; cli::ExitCodeFor
+// (cli/exit_code.cc) maps each code to one exit code.
 #pragma once
 
 #include <string>

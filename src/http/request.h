@@ -24,7 +24,7 @@ class Request {
   std::string path;         // percent-decoded path, no query
   std::string body;
   std::string remote_address;
-  std::string request_id;  // set by the RequestId middleware
+  std::string request_id;  // the client's X-Request-Id if sane, else a new one (session.cc)
   // What the server recovered from on this request, for the observer to log
   // (a fast path or BodyLimit callback that threw); almost always empty.
   std::string server_note;

@@ -213,10 +213,10 @@ std::vector<Migration> BuildMigrations(const SchemaFlavor& f) {
       {2, "jobs: claims, day indexes", Fill(lock + std::string(kJobClaims), f)},
       {3, "open_due_days",
        Fill(lock + std::string(kOpenDueDays) + std::string(f.open_due_backfill), f)},
-      {4, "token_revocations", Fill(kTokenRevocations, f)},
+      {4, "token_revocations", Fill(lock + std::string(kTokenRevocations), f)},
       {5, "overdue_before", std::string(f.overdue_before)},
-      {6, "token_revocation_log", Fill(kTokenRevocationLog, f)},
-      {7, "pending_invalidations", Fill(kPendingInvalidations, f)},
+      {6, "token_revocation_log", Fill(lock + std::string(kTokenRevocationLog), f)},
+      {7, "pending_invalidations", Fill(lock + std::string(kPendingInvalidations), f)},
   };
 }
 

@@ -33,7 +33,7 @@ class RevocationWatch {
   // cannot be read. A database that cannot be read commits no rotation for
   // anyone who shares the outage, and cached reads go on being served; only
   // an instance cut off alone may accept a token rotated elsewhere, for at
-  // most this long (docs/architecture.md).
+  // most this long (docs/internals.md).
   static constexpr std::chrono::seconds kOutageGrace{30};
 
   // Reads the log after rotation `after` (nullopt: just the current number,

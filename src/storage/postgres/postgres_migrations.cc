@@ -6,7 +6,8 @@
 // REFRESH MATERIALIZED VIEW CONCURRENTLY works.
 //
 // Two processes migrating at once: each migration first takes a
-// transaction-scoped advisory lock, so the second waits for the first to
+// transaction-scoped advisory lock (migration 5 writes its own; the others
+// get it from SchemaFlavor::lock in migrations.cc), so the second waits for the first to
 // commit; its IF NOT EXISTS statements are then no-ops and its insert into
 // schema_migrations conflicts, which Migrate (migrate.cc) reads as "already
 // applied".
