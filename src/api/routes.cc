@@ -247,10 +247,11 @@ void Api::Complete(const http::Request& request, const http::Response& response,
   if (response.status >= 500) {
     s.services.metrics.CountError("http_" + std::to_string(response.status));
   }
-  // A callback the server recovered from (the fast path or the body limit
-  // threw): the request was answered anyway, but the throw is a bug to see.
+  // Something the server recovered from (the fast path or the body limit
+  // threw, a stream failed after its head): the request was answered, or
+  // cut short, anyway, but the cause is an error to see.
   if (!request.server_note.empty()) {
-    logging::Error("request_callback_threw",
+    logging::Error("request_recovered",
                    {{"request_id", request.request_id}, {"detail", request.server_note}});
   }
   if (response.status >= 500 && !shed) {

@@ -141,6 +141,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void QueueHandler();
 
   // 503 with Retry-After, without running the handler: the server sheds load.
+  // `reason` is one word, as the access log shows it: MaxConnections
+  // (server.max_connections), QueueFull (server.max_queued_requests),
+  // DeadlinePassed (limits.request_timeout_s before a worker took it up).
   void Overloaded(std::string reason, bool close);
 
   // Runs on a worker, while the I/O thread leaves the socket alone. True when

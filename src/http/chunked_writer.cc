@@ -40,7 +40,10 @@ void Session::OnChunk(const Result<bool>& more) {
       return WriteWhole();
     }
     // No final chunk: the client sees a truncated body, never a complete one.
-    response_.log_note = "stream failed: " + more.error().message;
+    // The status (200) is sent already: the access log says StreamFailed, and
+    // the cause goes to the observer as a server note (error.log).
+    response_.log_note = "StreamFailed";
+    request_.server_note = "stream failed after the response head: " + more.error().message;
     Notify();
     return CloseNow();
   }

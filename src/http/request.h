@@ -26,7 +26,8 @@ class Request {
   std::string remote_address;
   std::string request_id;  // the client's X-Request-Id if sane, else a new one (session.cc)
   // What the server recovered from on this request, for the observer to log
-  // (a fast path or BodyLimit callback that threw); almost always empty.
+  // (a fast path or BodyLimit callback that threw, a stream that failed after
+  // its 200 head was sent); almost always empty.
   std::string server_note;
   int version = 11;                                          // 10 or 11
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased

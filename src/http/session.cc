@@ -90,7 +90,7 @@ void Session::StartRefused() {
     self->request_.remote_address = self->remote_address_;
     self->request_.method = Method::kOther;
     self->request_.request_id = NewRequestId();
-    self->Overloaded("connection refused: server.max_connections reached", /*close=*/true);
+    self->Overloaded("MaxConnections", /*close=*/true);
   });
 }
 
@@ -177,7 +177,7 @@ void Session::AskBodyLimit() {
     });
   });
   if (!queued) {
-    Overloaded("worker queue full (server.max_queued_requests)", /*close=*/true);
+    Overloaded("QueueFull", /*close=*/true);
   }
 }
 
@@ -299,7 +299,7 @@ bool Session::Enqueue(Task task) {
 
 void Session::QueueHandler() {
   if (!Enqueue([self = shared_from_this()] { self->RunHandler(); })) {
-    Overloaded("worker queue full (server.max_queued_requests)", /*close=*/false);
+    Overloaded("QueueFull", /*close=*/false);
   }
 }
 
@@ -325,7 +325,7 @@ void Session::Abandon() {
   if (closed_) return;
   response_ = Response{};
   response_.status = kClientClosedRequest;
-  response_.log_note = "client left before a worker took the request";
+  response_.log_note = "ClientLeft";
   Notify();
   CloseNow();
 }
@@ -394,7 +394,7 @@ void Session::RunHandler() {
   }
   if (SteadyClock::now() - started_ >= context_.options.limits.request_timeout) {
     return asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      self->Overloaded("request waited past limits.request_timeout_s for a worker",
+      self->Overloaded("DeadlinePassed",
                        /*close=*/false);
     });
   }

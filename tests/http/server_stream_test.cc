@@ -93,7 +93,8 @@ TEST(ServerStream, ErrorMidStreamTruncatesWithoutTheFinalChunk) {
   EXPECT_EQ(result.body, Expected(5));
   EXPECT_TRUE(connection.WaitForClose(milliseconds(3000)));
   auto exchanges = server.WaitForExchanges(1);
-  EXPECT_NE(exchanges[0].log_note.find("storage went away"), std::string::npos);
+  EXPECT_EQ(exchanges[0].log_note, "StreamFailed");  // one word for the access log
+  EXPECT_NE(exchanges[0].request.server_note.find("storage went away"), std::string::npos);
 }
 
 TEST(ServerStream, ErrorBeforeTheFirstChunkIsAProperProblem) {
@@ -134,6 +135,8 @@ TEST(ServerStream, ThrowingSourceTruncates) {
   EXPECT_EQ(result.status, 200);
   EXPECT_FALSE(result.complete);
   EXPECT_EQ(result.body, "xx");
+  auto exchanges = server.WaitForExchanges(1);
+  EXPECT_NE(exchanges[0].request.server_note.find("source exploded"), std::string::npos);
 }
 
 TEST(ServerStream, EmptyPiecesAreSkippedNotTreatedAsTheEnd) {
