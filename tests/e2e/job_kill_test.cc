@@ -122,8 +122,7 @@ TEST_F(JobKillTest, KilledDailyAggregationRerunsToTheSameRows) {
     all.insert(all.end(), range.begin(), range.end());
     ChildProcess child(BinaryPath(), all, {}, cwd());
     ASSERT_TRUE(child.started());
-    std::this_thread::sleep_for(
-        std::chrono::duration_cast<milliseconds>(duration * fraction));
+    std::this_thread::sleep_for(std::chrono::duration_cast<milliseconds>(duration * fraction));
     child.Signal(SIGKILL);
     child.Wait(seconds(10));
     if (Dump(db_, "SELECT status FROM job_runs") == Rows{"running|"}) {

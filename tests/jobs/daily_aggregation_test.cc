@@ -152,8 +152,8 @@ TEST_P(DailyJobsTest, DailyAggregationMatchesBruteForceAndIsIdempotent) {
 
 TEST_P(DailyJobsTest, DailyAggregationDefaultsToYesterdayAndRecordsTheRun) {
   ASSERT_TRUE(users_->Create("solo").ok());
-  tasks::NewTask in{"yesterday's task", TaskStatus::kDone, Priority::kHigh, std::nullopt,
-                    clock_.Now() - hours(20), clock_.Now() - hours(19)};
+  tasks::NewTask in{"yesterday's task", TaskStatus::kDone,        Priority::kHigh,
+                    std::nullopt,       clock_.Now() - hours(20), clock_.Now() - hours(19)};
   ASSERT_TRUE(tasks_->Create(Admin(), "solo", in).ok());
 
   auto report = runner_->Run("daily_aggregation", {});
@@ -195,9 +195,11 @@ TEST_P(DailyJobsTest, ArchiveMovesOldRowsAndTheDailyEndpointStillReturnsThem) {
   std::int64_t live = -1, archived = -1;
   ASSERT_TRUE(db_->Read([&](storage::Transaction& tx) -> Result<void> {
                    live = tx.Query("SELECT COUNT(*) FROM daily_analytics")->front().Int(0);
-                   archived = tx.Query("SELECT COUNT(*) FROM daily_analytics_archive")->front().Int(0);
+                   archived =
+                       tx.Query("SELECT COUNT(*) FROM daily_analytics_archive")->front().Int(0);
                    return Ok();
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_EQ(live, 1);
   EXPECT_EQ(archived, 2);
   auto daily = stats_->Daily("old", *all.from, *all.to);
@@ -210,25 +212,30 @@ TEST_P(DailyJobsTest, ArchiveMovesOldRowsAndTheDailyEndpointStillReturnsThem) {
 
 TEST_P(DailyJobsTest, RefreshViewsAndMaintenanceSucceed) {
   ASSERT_TRUE(users_->Create("v").ok());
-  ASSERT_TRUE(tasks_->Create(Admin(), "v", {"a", TaskStatus::kDone, Priority::kUrgent, {}, {}, {}}).ok());
-  ASSERT_TRUE(tasks_->Create(Admin(), "v", {"b", TaskStatus::kTodo, Priority::kLow, {}, {}, {}}).ok());
+  ASSERT_TRUE(
+      tasks_->Create(Admin(), "v", {"a", TaskStatus::kDone, Priority::kUrgent, {}, {}, {}}).ok());
+  ASSERT_TRUE(
+      tasks_->Create(Admin(), "v", {"b", TaskStatus::kTodo, Priority::kLow, {}, {}, {}}).ok());
 
   auto refresh = runner_->Run("refresh_views", {});
   ASSERT_TRUE(refresh.ok());
   ASSERT_TRUE(refresh->succeeded) << refresh->error;
   std::int64_t total = -1, urgent = -1;
   double rate = -1;
-  ASSERT_TRUE(db_->Read([&](storage::Transaction& tx) -> Result<void> {
-                   auto row = tx.Query(
-                       "SELECT total_tasks, completion_rate FROM user_task_stats WHERE user_id = 'v'");
-                   total = row->front().Int(0);
-                   rate = row->front().Double(1);
-                   urgent = tx.Query("SELECT task_count FROM user_priority_distribution WHERE "
-                                     "user_id = 'v' AND priority = 'urgent'")
-                                ->front()
-                                .Int(0);
-                   return Ok();
-                 }).ok());
+  ASSERT_TRUE(
+      db_->Read([&](storage::Transaction& tx) -> Result<void> {
+           auto row = tx.Query(
+               "SELECT total_tasks, completion_rate FROM user_task_stats WHERE user_id = 'v'");
+           total = row->front().Int(0);
+           rate = row->front().Double(1);
+           urgent = tx.Query(
+                          "SELECT task_count FROM user_priority_distribution WHERE "
+                          "user_id = 'v' AND priority = 'urgent'")
+                        ->front()
+                        .Int(0);
+           return Ok();
+         })
+          .ok());
   EXPECT_EQ(total, 2);
   EXPECT_EQ(rate, 50.0);
   EXPECT_EQ(urgent, 1);
@@ -240,7 +247,8 @@ TEST_P(DailyJobsTest, RefreshViewsAndMaintenanceSucceed) {
 
 TEST_P(DailyJobsTest, CacheWarmingWritesKeysForActiveUsersMostActiveFirst) {
   for (const char* u : {"busy", "calm", "idle"}) ASSERT_TRUE(users_->Create(u).ok());
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(tasks_->Create(Admin(), "busy", {"x", {}, {}, {}, {}, {}}).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(tasks_->Create(Admin(), "busy", {"x", {}, {}, {}, {}, {}}).ok());
   ASSERT_TRUE(tasks_->Create(Admin(), "calm", {"x", {}, {}, {}, {}, {}}).ok());
 
   jobs::JobArgs top_one;

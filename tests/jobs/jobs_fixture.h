@@ -36,8 +36,8 @@ class JobsTest : public ::testing::TestWithParam<Backend> {
     users_ = std::make_unique<users::UserService>(*db_, clock_, "admin");
     tasks_ = std::make_unique<tasks::TaskService>(*db_, *cache_, clock_);
     stats_ = std::make_unique<stats::StatsService>(*db_, *cache_, clock_, config_.cache);
-    runner_ = std::make_unique<jobs::JobRunner>(
-        jobs::JobEnv{*db_, *cache_, *stats_, clock_, config_});
+    runner_ =
+        std::make_unique<jobs::JobRunner>(jobs::JobEnv{*db_, *cache_, *stats_, clock_, config_});
   }
 
   tasks::WriteContext Admin() const { return {model::Caller{true, {}}, "jobs-test"}; }

@@ -1,5 +1,7 @@
 // job status states (what `analytics job status` exits 1 on) and the
 // scheduler's once-per-occurrence claims.
+#include "jobs/status.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -7,7 +9,6 @@
 
 #include "jobs/jobs_fixture.h"
 #include "jobs/scheduler.h"
-#include "jobs/status.h"
 #include "storage/job_repository.h"
 
 namespace analytics::test {

@@ -1,13 +1,12 @@
 #include "support/backends.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <string_view>
-
-#include <gtest/gtest.h>
 
 #include "base/check.h"
 

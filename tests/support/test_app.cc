@@ -58,7 +58,8 @@ std::string TestApp::DatabaseBytes() const {
     return ReadAll(db) + ReadAll(db + "-wal") + ReadAll(db + "-journal");
   }
   std::string out;
-  FILE* dump = popen(("pg_dump --no-owner '" + lease_->database_url() + "' 2>/dev/null").c_str(), "r");
+  FILE* dump =
+      popen(("pg_dump --no-owner '" + lease_->database_url() + "' 2>/dev/null").c_str(), "r");
   ANALYTICS_CHECK(dump != nullptr) << "cannot run pg_dump";
   char buf[65536];
   for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, dump)) > 0;) out.append(buf, n);
