@@ -16,6 +16,7 @@ std::string Fill(std::string_view text, const SchemaFlavor& f) {
       {"{IDENTITY}", f.identity},
       {"{USER_KEY}", f.user_key},
       {"{JOB_RUN_ID}", f.job_run_id},
+      {"{ROW_ID}", f.job_run_id},
       {"{WITHOUT_ROWID}", f.without_rowid}};
   std::string out;
   std::size_t i = 0;
@@ -199,6 +200,82 @@ CREATE TABLE IF NOT EXISTS pending_invalidations (
 );
 )sql";
 
+constexpr std::string_view kOperations = R"sql(
+-- The signal store (SPEC §8): what each serving process sampled every
+-- alerts.sample_interval_s, one row per signal and sample. `step_s` is 0 for
+-- a raw sample and the bucket width (and `at` the bucket start) for rows
+-- downsampled past a day; `source` names the process (host:pid).
+CREATE TABLE IF NOT EXISTS signal_samples (
+  name TEXT NOT NULL,
+  at {TIME} NOT NULL,
+  step_s {INT} NOT NULL DEFAULT 0,
+  source TEXT NOT NULL,
+  value {REAL} NOT NULL,
+  PRIMARY KEY (name, step_s, at, source)
+);
+CREATE INDEX IF NOT EXISTS idx_signal_samples_at ON signal_samples(at);
+
+-- One row per alert rule: where its state machine stands. Updated under the
+-- row's lock, so with several instances each transition happens once.
+CREATE TABLE IF NOT EXISTS alert_states (
+  rule TEXT PRIMARY KEY,
+  state TEXT NOT NULL CHECK (state IN ('inactive', 'pending', 'firing')),
+  since {TIME},
+  value {REAL},
+  updated_at {TIME} NOT NULL
+);
+
+-- Alert history: every transition (pending, firing, resolved), with what its
+-- action did (`delivery`: sent, failed: reason, incident N, silenced, none).
+CREATE TABLE IF NOT EXISTS alert_events (
+  id {ROW_ID},
+  rule TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'firing', 'resolved')),
+  value {REAL},
+  at {TIME} NOT NULL,
+  since {TIME},
+  delivery TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS idx_alert_events_at ON alert_events(at);
+
+-- A silenced rule runs no action until `until`.
+CREATE TABLE IF NOT EXISTS alert_silences (
+  rule TEXT PRIMARY KEY,
+  until {TIME} NOT NULL,
+  reason TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at {TIME} NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS incidents (
+  id {ROW_ID},
+  severity TEXT NOT NULL CHECK (severity IN ('P0', 'P1', 'P2', 'P3')),
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+  created_at {TIME} NOT NULL,
+  created_by TEXT NOT NULL,
+  resolved_at {TIME},
+  resolved_by TEXT,
+  resolution_note TEXT
+);
+
+-- Every message sent to a configured target (alert actions, `notify`).
+CREATE TABLE IF NOT EXISTS notifications (
+  id {ROW_ID},
+  at {TIME} NOT NULL,
+  target TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('sent', 'failed')),
+  attempts {INT} NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_notifications_at ON notifications(at);
+)sql";
+
 }  // namespace
 
 std::vector<Migration> BuildMigrations(const SchemaFlavor& f) {
@@ -217,6 +294,8 @@ std::vector<Migration> BuildMigrations(const SchemaFlavor& f) {
       {5, "overdue_before", std::string(f.overdue_before)},
       {6, "token_revocation_log", Fill(lock + std::string(kTokenRevocationLog), f)},
       {7, "pending_invalidations", Fill(lock + std::string(kPendingInvalidations), f)},
+      {8, "operations: signals, alerts, incidents, notifications",
+       Fill(lock + std::string(kOperations), f)},
   };
 }
 
