@@ -15,10 +15,7 @@ namespace {
 
 // Every command group, in the order --help lists them.
 constexpr void (*kCommandGroups[])(CLI::App&, Context&) = {
-    AddServeCommands,
-    AddMigrateCommand,
-    AddUsersCommands,
-    AddJobCommands,
+    AddServeCommands, AddMigrateCommand, AddUsersCommands, AddJobCommands, AddAlertsCommands,
 };
 
 // The first word given where a command was expected that names none, with
