@@ -87,6 +87,16 @@ class JobsHandler {
   Services& s_;
 };
 
+// GET /api/v1/admin/alerts: alert states, silences and history (?since=).
+class AlertsHandler {
+ public:
+  explicit AlertsHandler(Services& s) : s_(s) {}
+  Response List(Request& request, const Caller& caller);
+
+ private:
+  Services& s_;
+};
+
 class OpsHandler {
  public:
   explicit OpsHandler(Services& s);

@@ -19,7 +19,8 @@ namespace {
 using http::Method;
 
 std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHandler& stats,
-                               ExportHandler& exports, JobsHandler& jobs, OpsHandler& ops) {
+                               ExportHandler& exports, JobsHandler& jobs, OpsHandler& ops,
+                               AlertsHandler& alerts) {
   auto bind = [](auto& handler, auto method) {
     return [&handler, method](http::Request& r, const model::Caller& c) {
       return (handler.*method)(r, c);
@@ -56,6 +57,7 @@ std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHa
       {Method::kGet, "/api/v1/admin/jobs", Access::kAdmin, bind(jobs, &JobsHandler::Status)},
       {Method::kPost, "/api/v1/admin/jobs/{name}/run", Access::kAdmin,
        bind(jobs, &JobsHandler::Run)},
+      {Method::kGet, "/api/v1/admin/alerts", Access::kAdmin, bind(alerts, &AlertsHandler::List)},
   };
 }
 
@@ -74,10 +76,11 @@ struct Api::State {
         exports(services),
         jobs(services),
         ops(services),
+        alerts(services),
         limiter(options.rate_limit),
         failed_auth(options.rate_limit.enabled, options.rate_limit.failed_auth_per_second,
                     options.rate_limit.failed_auth_burst),
-        router(BuildRoutes(users, tasks, stats, exports, jobs, ops)) {}
+        router(BuildRoutes(users, tasks, stats, exports, jobs, ops, alerts)) {}
 
   Services services;
   ApiOptions options;
@@ -87,6 +90,7 @@ struct Api::State {
   ExportHandler exports;
   JobsHandler jobs;
   OpsHandler ops;
+  AlertsHandler alerts;
   RateLimiter limiter;      // requests, per principal or client address
   RateLimiter failed_auth;  // bearer tokens that matched nobody, per client address
   Router router;
