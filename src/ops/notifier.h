@@ -33,9 +33,11 @@ struct DeliveryResult {
 class Notifier {
  public:
   // `targets` is config alerts.targets. `sleep` waits between retries (tests
-  // pass one that does not sleep).
+  // pass one that does not sleep). A command target still running after
+  // `command_timeout` is killed (with its process group) and that attempt fails.
   explicit Notifier(std::map<std::string, std::string> targets,
-                    std::function<void(std::chrono::milliseconds)> sleep = {});
+                    std::function<void(std::chrono::milliseconds)> sleep = {},
+                    std::chrono::milliseconds command_timeout = std::chrono::seconds(10));
   // True when `action` ("Page on-call engineer", "Notify team channel", ...)
   // has a configured target.
   bool HasTarget(const std::string& action) const;
@@ -46,6 +48,7 @@ class Notifier {
  private:
   std::map<std::string, std::string> targets_;
   std::function<void(std::chrono::milliseconds)> sleep_;
+  std::chrono::milliseconds command_timeout_;
 };
 
 }  // namespace analytics::ops
