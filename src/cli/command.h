@@ -55,5 +55,7 @@ void AddServeCommands(CLI::App& cli, Context& context);   // serve, demo
 void AddMigrateCommand(CLI::App& cli, Context& context);  // migrate
 void AddUsersCommands(CLI::App& cli, Context& context);   // users create|list|rotate-token
 void AddJobCommands(CLI::App& cli, Context& context);     // job run|status|schedule
+void AddDoctorCommand(CLI::App& cli, Context& context);   // doctor
+void AddReportCommands(CLI::App& cli, Context& context);  // report performance|daily
 
 }  // namespace analytics::cli
