@@ -25,7 +25,7 @@ struct ClientRequest {
 struct ClientResponse {
   int status = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
-  std::string body;                                          // at most 1 MiB is kept
+  std::string body;  // an answer whose body is over 1 MiB fails (kUnavailable)
 };
 
 // Sends `request` and reads the answer. Errors: kInvalidArgument (field
