@@ -66,7 +66,29 @@ const Json* RouteOf(const Json& report, const std::string& method, const std::st
   return nullptr;
 }
 
-class CliReport : public E2eTest {};
+class CliReport : public E2eTest {
+ protected:
+  // 3 user creations, 12 task creations, 5 overview reads, 2 unknown paths;
+  // returns the server's /metrics text after them.
+  std::string MakeKnownRequests(int port) {
+    testing::Connection c(port);
+    for (int u = 0; u < 3; ++u) {
+      const std::string uid = "user" + std::to_string(u);
+      EXPECT_EQ(c.Post("/api/v1/users", R"({"id":")" + uid + R"("})", Admin()).status, 201);
+      for (int t = 0; t < 4; ++t) {
+        EXPECT_EQ(c.Post("/api/v1/users/" + uid + "/tasks",
+                         R"({"title":"t","status":"todo","priority":"low"})", Admin())
+                      .status,
+                  201);
+      }
+    }
+    for (int i = 0; i < 5; ++i) {
+      EXPECT_EQ(c.Send("GET", "/api/v1/users/user1/analytics/overview", "", Admin()).status, 200);
+    }
+    for (int i = 0; i < 2; ++i) EXPECT_EQ(c.Send("GET", "/no/such/path").status, 404);
+    return c.Send("GET", "/metrics", "", Admin()).body;
+  }
+};
 
 TEST_F(CliReport, CountsEqualTheRequestsMadeAndPercentilesMatchTheHistogram) {
   WriteFileText(Path("config.yml"),
@@ -79,22 +101,8 @@ TEST_F(CliReport, CountsEqualTheRequestsMadeAndPercentilesMatchTheHistogram) {
       Start({"--config", Path("config.yml"), "serve", "--port", std::to_string(port)}, env);
   ASSERT_TRUE(WaitHealthy(*server, port));
 
-  testing::Connection c(port);
-  for (int u = 0; u < 3; ++u) {
-    const std::string uid = "user" + std::to_string(u);
-    ASSERT_EQ(c.Post("/api/v1/users", R"({"id":")" + uid + R"("})", Admin()).status, 201);
-    for (int t = 0; t < 4; ++t) {
-      ASSERT_EQ(c.Post("/api/v1/users/" + uid + "/tasks",
-                       R"({"title":"t","status":"todo","priority":"low"})", Admin())
-                    .status,
-                201);
-    }
-  }
-  for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(c.Send("GET", "/api/v1/users/user1/analytics/overview", "", Admin()).status, 200);
-  }
-  for (int i = 0; i < 2; ++i) ASSERT_EQ(c.Send("GET", "/no/such/path").status, 404);
-  const std::string metrics = c.Send("GET", "/metrics", "", Admin()).body;
+  const std::string metrics = MakeKnownRequests(port);
+  ASSERT_FALSE(HasFatalFailure());
   server->Signal(SIGTERM);
   ASSERT_EQ(server->Wait(seconds(20)).code, 0);
   const std::string today = FormatDay(DayOf(
