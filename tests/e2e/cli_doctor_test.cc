@@ -6,9 +6,11 @@
 
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/time.h"
 #include "e2e/backend_env.h"
 
 namespace analytics::e2e {
@@ -71,6 +73,12 @@ TEST_F(CliDoctor, PostgresStoppedFailsTheDatabaseCheck) {
   const int port = FreePort();
   auto server = StartServer("serve", port);
   ASSERT_TRUE(services().Postgres("stop"));
+  // The server re-checks its database at most once a second (/health's cache).
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (testing::Get(port, "/health").status != 503 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(50));  // polling /health
+  }
 
   RunResult run = Doctor("serve", port);
   ASSERT_TRUE(services().Postgres("start"));

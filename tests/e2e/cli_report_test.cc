@@ -9,8 +9,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <string>
 
+#include "base/time.h"
 #include "e2e/backend_env.h"
 
 namespace analytics::e2e {
