@@ -98,7 +98,8 @@ Check CheckApiHealth(const std::string& url) {
   if (!response.ok()) {
     check.status = CheckStatus::kFail;
     check.value = "no answer";
-    check.note = url + ": " + response.error().message;
+    const std::string& why = response.error().message;
+    check.note = why.find(url) == std::string::npos ? url + ": " + why : why;
     return check;
   }
   auto body = nlohmann::json::parse(response->body, nullptr, false);

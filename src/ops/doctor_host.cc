@@ -15,6 +15,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The window's start to the second: the table's reader needs no more.
+std::string SinceText(Time since) {
+  return FormatTime(std::chrono::floor<std::chrono::seconds>(since));
+}
+
 std::string Shorten(std::string text, std::size_t max = 200) {
   if (text.size() > max) text = text.substr(0, max) + "…";
   return text;
@@ -29,7 +34,7 @@ Check ErrorLogCheck(const std::string& dir, Time since) {
     check.note = count.error().message;
     return check;
   }
-  check.value = std::to_string(count->errors) + " since " + FormatTime(since);
+  check.value = std::to_string(count->errors) + " since " + SinceText(since);
   std::vector<std::string> notes;
   if (count->errors > 0) {
     check.status = CheckStatus::kFail;
@@ -61,7 +66,7 @@ Check RateLimitCheck(const std::string& dir, Time since) {
     check.note = read.error().message;
     return check;
   }
-  check.value = std::to_string(count) + " since " + FormatTime(since);
+  check.value = std::to_string(count) + " since " + SinceText(since);
   if (count > kRateLimitedWarnCount) {
     check.status = CheckStatus::kWarn;
     check.note = "many clients are over their rate limit";
