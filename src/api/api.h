@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/clock.h"
@@ -80,6 +81,10 @@ class Api {
   // whose token is known in memory is answered straight from the cache,
   // without a worker; everything else (and a miss) goes on to Handle.
   bool TryFast(http::Request& request, http::FastAnswer answer);
+  // The route pattern of the table that `method` `path` (a target as the
+  // access log holds it; a query is ignored) matches, as /metrics labels it:
+  // "unmatched" when none does (reports, ops/reports.h).
+  std::string RouteOf(std::string_view method, std::string_view path) const;
   // Writes the access-log line and the request metrics of one exchange.
   void Complete(const http::Request& request, const http::Response& response,
                 std::size_t body_bytes, std::chrono::nanoseconds latency);

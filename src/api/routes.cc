@@ -230,6 +230,18 @@ bool Api::TryFast(http::Request& request, http::FastAnswer answer) {
   return true;
 }
 
+std::string Api::RouteOf(std::string_view method, std::string_view path) const {
+  http::Request request;
+  request.method = http::Method::kOther;
+  for (auto m : {http::Method::kGet, http::Method::kHead, http::Method::kPost, http::Method::kPut,
+                 http::Method::kPatch, http::Method::kDelete, http::Method::kOptions}) {
+    if (http::ToString(m) == method) request.method = m;
+  }
+  request.path = std::string(path.substr(0, path.find('?')));
+  Match match = state_->router.Find(request);
+  return match.route == nullptr ? "unmatched" : match.route->pattern;
+}
+
 void Api::Complete(const http::Request& request, const http::Response& response,
                    std::size_t body_bytes, std::chrono::nanoseconds latency) {
   State& s = *state_;

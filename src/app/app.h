@@ -50,6 +50,7 @@ class App {
   tasks::TaskService& tasks() { return *tasks_; }
   stats::StatsService& stats() { return *stats_; }
   jobs::JobRunner& jobs() { return *jobs_; }
+  api::Api& api() { return *api_; }
   const Clock& clock() const { return *clock_; }
 
  private:

@@ -13,10 +13,18 @@
 namespace analytics::cli {
 namespace {
 
-// Every command group, in the order --help lists them.
+// Every command group, in the order --help lists them; one a line.
+// clang-format off
 constexpr void (*kCommandGroups[])(CLI::App&, Context&) = {
-    AddServeCommands, AddMigrateCommand, AddUsersCommands, AddJobCommands, AddAlertsCommands,
+    AddServeCommands,
+    AddMigrateCommand,
+    AddUsersCommands,
+    AddJobCommands,
+    AddDoctorCommand,
+    AddReportCommands,
+    AddAlertsCommands,
 };
+// clang-format on
 
 // The first word given where a command was expected that names none, with
 // the command line to ask for help: CLI11 itself only says "A subcommand is

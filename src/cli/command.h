@@ -55,7 +55,8 @@ void AddServeCommands(CLI::App& cli, Context& context);   // serve, demo
 void AddMigrateCommand(CLI::App& cli, Context& context);  // migrate
 void AddUsersCommands(CLI::App& cli, Context& context);   // users create|list|rotate-token
 void AddJobCommands(CLI::App& cli, Context& context);     // job run|status|schedule
-void AddAlertsCommands(CLI::App& cli,
-                       Context& context);  // alerts check|silence|unsilence|export|watch
+void AddDoctorCommand(CLI::App& cli, Context& context);   // doctor
+void AddReportCommands(CLI::App& cli, Context& context);  // report performance|daily
+void AddAlertsCommands(CLI::App& cli, Context& context);  // alerts check|silence|unsilence|export|watch
 
 }  // namespace analytics::cli

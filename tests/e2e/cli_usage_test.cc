@@ -47,6 +47,10 @@ TEST_F(CliUsage, EachCommandHasHelp) {
       {{"job", "run", "--help"}, {"NAME", "--date", "--from", "--to", "--top-users"}},
       {{"job", "status", "--help"}, {"NAME"}},
       {{"job", "schedule", "--help"}, {"schedule"}},
+      {{"doctor", "--help"}, {"--since", "--url"}},
+      {{"report", "--help"}, {"performance", "daily"}},
+      {{"report", "performance", "--help"}, {"--days"}},
+      {{"report", "daily", "--help"}, {"--date"}},
   };
   for (const auto& [args, words] : cases) {
     RunResult run = Run(args);
