@@ -60,12 +60,8 @@ Json ToJson(const AlertsView& view, Time since) {
 Response AlertsHandler::List(Request& request, const Caller&) {
   const Time now = s_.clock.Now();
   const std::string since_text = request.QueryParam("since").value_or("24 hours ago");
-  auto since = ParseSince(since_text, now);
-  if (!since) {
-    return Problem(InvalidArgument(
-        "since",
-        "since must be an RFC 3339 time or like \"24 hours ago\", got '" + since_text + "'"));
-  }
+  auto since = ParseSinceOrError(since_text, now, "since");
+  if (!since.ok()) return Problem(since.error());
   AlertsView view;
   // The job runner's database is the App's one database.
   Result<void> read = s_.jobs.env().db.Read([&](storage::Transaction& tx) -> Result<void> {

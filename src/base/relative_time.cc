@@ -3,7 +3,10 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <string>
 #include <utility>
+
+#include "base/text.h"
 
 namespace analytics {
 namespace {
@@ -57,17 +60,32 @@ std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
 }
 
 std::optional<Time> ParseSince(std::string_view text, Time now) {
-  text = Trim(text);
-  if (text == "now") return now;
+  const std::string lower = AsciiLower(Trim(text));
+  std::string_view rest = lower;
+  if (rest == "now") return now;
+  if (rest == "today") return Time{DayOf(now)};
+  if (rest == "yesterday") return Time{DayOf(now) - std::chrono::days(1)};
   constexpr std::string_view kAgo = "ago";
-  if (text.size() > kAgo.size() && text.substr(text.size() - kAgo.size()) == kAgo) {
-    auto duration = ParseDuration(text.substr(0, text.size() - kAgo.size()));
-    if (!duration) return std::nullopt;
+  const bool ago = rest.size() > kAgo.size() && rest.ends_with(kAgo);
+  if (ago) rest.remove_suffix(kAgo.size());
+  if (auto duration = ParseDuration(rest)) {
     Time since = now - std::chrono::duration_cast<std::chrono::microseconds>(*duration);
     if (!InRange(since)) return std::nullopt;
     return since;
   }
-  return ParseTime(text);
+  if (ago) return std::nullopt;
+  if (auto time = ParseTime(Trim(text))) return time;
+  if (auto day = ParseDay(Trim(text))) return Time{*day};
+  return std::nullopt;
+}
+
+Result<Time> ParseSinceOrError(std::string_view text, Time now, std::string_view field) {
+  if (auto since = ParseSince(text, now)) return *since;
+  return InvalidArgument(std::string(field),
+                         std::string(field) +
+                             " must be like \"24 hours ago\", \"7d\", \"yesterday\" or an "
+                             "RFC 3339 time or day, got \"" +
+                             std::string(text) + "\"");
 }
 
 }  // namespace analytics

@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 
+#include "base/result.h"
 #include "base/time.h"
 
 namespace analytics {
@@ -16,9 +18,15 @@ namespace analytics {
 // whole number > 0. nullopt for anything else.
 std::optional<std::chrono::seconds> ParseDuration(std::string_view text);
 
-// "24 hours ago" (any ParseDuration text followed by "ago") as `now` minus
-// the duration, "now", or an absolute time ParseTime accepts
-// ("2024-01-15T10:00:00Z"). nullopt for anything else.
+// An instant as `--since` takes it: "24 hours ago" or "24h" (any
+// ParseDuration text, "ago" optional) as `now` minus the duration, "now",
+// "today" and "yesterday" (midnight UTC), an absolute time ParseTime accepts
+// ("2024-01-15T10:00:00Z") or a day ("2024-01-15", its midnight UTC). Case
+// does not matter. nullopt for anything else.
 std::optional<Time> ParseSince(std::string_view text, Time now);
+
+// ParseSince, with kInvalidArgument naming `field` ("--since", "since") and
+// the forms it takes when `text` is none of them.
+Result<Time> ParseSinceOrError(std::string_view text, Time now, std::string_view field);
 
 }  // namespace analytics

@@ -144,13 +144,8 @@ int Check(const Context& context, const std::string& since_text) {
   auto rules = Rules(opened->config);
   if (!rules.ok()) return Fail(rules.error(), Stage::kOpen);
   const Time now = opened->app->clock().Now();
-  auto since = ParseSince(since_text, now);
-  if (!since) {
-    return Fail(InvalidArgument("--since",
-                                "--since must be like \"24 hours ago\" or an RFC 3339 "
-                                "time, got '" +
-                                    since_text + "'"));
-  }
+  auto since = ParseSinceOrError(since_text, now, "--since");
+  if (!since.ok()) return Fail(since.error());
   auto view = ReadAlerts(opened->app->db(), *since, now);
   if (!view.ok()) return Fail(view.error());
   auto lines = Now(*rules, *view);

@@ -3,9 +3,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/relative_time.h"
 #include "cli/command.h"
 #include "ops/doctor.h"
-#include "ops/since.h"
 
 namespace analytics::cli {
 namespace {
@@ -43,7 +43,7 @@ int Doctor(const Context& context, const DoctorFlags& flags) {
   auto opened = Open(context, config_only);
   if (!opened.ok()) return Fail(opened.error(), Stage::kOpen);
   const Time now = SystemClock().Now();
-  auto since = ops::ParseSince(flags.since, now);
+  auto since = ParseSinceOrError(flags.since, now, "--since");
   if (!since.ok()) return Fail(since.error());
   ops::DoctorInputs in;
   in.config = &opened->config;

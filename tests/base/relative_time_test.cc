@@ -5,6 +5,8 @@
 namespace analytics {
 namespace {
 
+Time At(const char* text) { return ParseTime(text).value(); }
+
 TEST(RelativeTime, DurationsInShortAndLongForms) {
   EXPECT_EQ(ParseDuration("2h"), std::chrono::hours(2));
   EXPECT_EQ(ParseDuration("30m"), std::chrono::minutes(30));
@@ -25,9 +27,35 @@ TEST(RelativeTime, SinceAgoNowOrAnInstant) {
   EXPECT_EQ(ParseSince("1 hour ago", now), *ParseTime("2024-01-15T09:00:00Z"));
   EXPECT_EQ(ParseSince("now", now), now);
   EXPECT_EQ(ParseSince("2024-01-01T00:00:00Z", now), *ParseTime("2024-01-01T00:00:00Z"));
-  EXPECT_FALSE(ParseSince("yesterday", now));
+  EXPECT_EQ(ParseSince("yesterday", now), *ParseTime("2024-01-14T00:00:00Z"));
   EXPECT_FALSE(ParseSince("ago", now));
 }
 
 }  // namespace
+TEST(RelativeTime, SinceRelativeAndAbsoluteForms) {
+  const Time now = At("2024-01-15T10:30:00Z");
+  EXPECT_EQ(ParseSinceOrError("24 hours ago", now, "--since").value(), At("2024-01-14T10:30:00Z"));
+  EXPECT_EQ(ParseSinceOrError("1 hour ago", now, "--since").value(), At("2024-01-15T09:30:00Z"));
+  EXPECT_EQ(ParseSinceOrError("90 minutes ago", now, "--since").value(),
+            At("2024-01-15T09:00:00Z"));
+  EXPECT_EQ(ParseSinceOrError("2h", now, "--since").value(), At("2024-01-15T08:30:00Z"));
+  EXPECT_EQ(ParseSinceOrError("7 days ago", now, "--since").value(), At("2024-01-08T10:30:00Z"));
+  EXPECT_EQ(ParseSinceOrError("1 week ago", now, "--since").value(), At("2024-01-08T10:30:00Z"));
+  EXPECT_EQ(ParseSinceOrError("yesterday", now, "--since").value(), At("2024-01-14T00:00:00Z"));
+  EXPECT_EQ(ParseSinceOrError("today", now, "--since").value(), At("2024-01-15T00:00:00Z"));
+  EXPECT_EQ(ParseSinceOrError("2024-01-01T12:00:00Z", now, "--since").value(),
+            At("2024-01-01T12:00:00Z"));
+  EXPECT_EQ(ParseSinceOrError("2024-01-01", now, "--since").value(), At("2024-01-01T00:00:00Z"));
+}
+
+TEST(RelativeTime, SinceBadInputNamesTheFlag) {
+  const Time now = At("2024-01-15T10:30:00Z");
+  for (const char* bad : {"", "soon", "24 fortnights ago", "-3 hours ago", "h ago"}) {
+    auto since = ParseSinceOrError(bad, now, "--since");
+    ASSERT_FALSE(since.ok()) << bad;
+    EXPECT_EQ(since.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(since.error().field, "--since");
+  }
+}
+
 }  // namespace analytics

@@ -1,5 +1,5 @@
 // Reading the logs back: access.log lines as api/access_log.cc writes them,
-// error.log windows, rotated copies; ParseSince; the latency histogram.
+// error.log windows, rotated copies; the latency histogram.
 #include "ops/log_files.h"
 
 #include <gtest/gtest.h>
@@ -11,7 +11,6 @@
 
 #include "api/access_log.h"
 #include "ops/latency_histogram.h"
-#include "ops/since.h"
 #include "support/temp_dir.h"
 
 namespace analytics::ops {
@@ -96,30 +95,6 @@ TEST(ErrorLog, NoLogFolderIsNoErrors) {
   auto count = CountErrorLines("/nonexistent/analytics-logs", At("2024-01-15T10:00:00Z"));
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(count->errors, 0);
-}
-
-TEST(Since, RelativeAndAbsoluteForms) {
-  const Time now = At("2024-01-15T10:30:00Z");
-  EXPECT_EQ(ParseSince("24 hours ago", now).value(), At("2024-01-14T10:30:00Z"));
-  EXPECT_EQ(ParseSince("1 hour ago", now).value(), At("2024-01-15T09:30:00Z"));
-  EXPECT_EQ(ParseSince("90 minutes ago", now).value(), At("2024-01-15T09:00:00Z"));
-  EXPECT_EQ(ParseSince("2h", now).value(), At("2024-01-15T08:30:00Z"));
-  EXPECT_EQ(ParseSince("7 days ago", now).value(), At("2024-01-08T10:30:00Z"));
-  EXPECT_EQ(ParseSince("1 week ago", now).value(), At("2024-01-08T10:30:00Z"));
-  EXPECT_EQ(ParseSince("yesterday", now).value(), At("2024-01-14T00:00:00Z"));
-  EXPECT_EQ(ParseSince("today", now).value(), At("2024-01-15T00:00:00Z"));
-  EXPECT_EQ(ParseSince("2024-01-01T12:00:00Z", now).value(), At("2024-01-01T12:00:00Z"));
-  EXPECT_EQ(ParseSince("2024-01-01", now).value(), At("2024-01-01T00:00:00Z"));
-}
-
-TEST(Since, BadInputNamesTheFlag) {
-  const Time now = At("2024-01-15T10:30:00Z");
-  for (const char* bad : {"", "soon", "24 fortnights ago", "-3 hours ago", "h ago"}) {
-    auto since = ParseSince(bad, now);
-    ASSERT_FALSE(since.ok()) << bad;
-    EXPECT_EQ(since.error().code, ErrorCode::kInvalidArgument);
-    EXPECT_EQ(since.error().field, "--since");
-  }
 }
 
 TEST(LatencyHistogram, PercentilesAreWithinTwoPercentOfTheExactOnes) {
