@@ -102,6 +102,13 @@ class SignalRepository {
   // Deletes every row (raw or downsampled) older than `cutoff`; returns how many.
   Result<std::int64_t> DeleteBefore(Time cutoff);
 
+  // The sampler's reads of other tables, kept here with its SQL.
+  // Failed job runs (job_runs) that finished in (from, to].
+  Result<std::int64_t> CountFailedJobRuns(Time from, Time to);
+  // PostgreSQL only: the connections to the current database, every client's
+  // (pg_stat_activity).
+  Result<std::int64_t> CountPostgresConnections();
+
  private:
   Transaction& tx_;
 };
