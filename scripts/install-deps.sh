@@ -21,9 +21,10 @@ packages=(
 )
 if [ "${1:-}" != "--run" ]; then
   # And what the tests use: real PostgreSQL and Redis servers, the sqlite3
-  # shell, clang-format (CI checks every file), Google Benchmark.
+  # shell, clang-format (CI checks every file), Google Benchmark, and
+  # prometheus for promtool (a test checks a real /metrics scrape with it).
   packages+=(build-essential clang-format sqlite3 libbenchmark-dev
-             postgresql-15 postgresql-client-15 redis-server redis-tools)
+             postgresql-15 postgresql-client-15 redis-server redis-tools prometheus)
 fi
 if [ "${1:-}" = "--bench" ]; then
   # wrk drives the load; nginx is the HTTP reference; the Python peer

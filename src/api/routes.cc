@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "api/access_log.h"
+#include "api/admin_stats_handler.h"
 #include "api/api.h"
 #include "api/exchange.h"
 #include "api/handlers.h"
@@ -19,7 +20,8 @@ namespace {
 using http::Method;
 
 std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHandler& stats,
-                               ExportHandler& exports, JobsHandler& jobs, OpsHandler& ops) {
+                               ExportHandler& exports, JobsHandler& jobs, OpsHandler& ops,
+                               AdminStatsHandler& admin_stats) {
   auto bind = [](auto& handler, auto method) {
     return [&handler, method](http::Request& r, const model::Caller& c) {
       return (handler.*method)(r, c);
@@ -56,6 +58,8 @@ std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHa
       {Method::kGet, "/api/v1/admin/jobs", Access::kAdmin, bind(jobs, &JobsHandler::Status)},
       {Method::kPost, "/api/v1/admin/jobs/{name}/run", Access::kAdmin,
        bind(jobs, &JobsHandler::Run)},
+      {Method::kGet, "/api/v1/admin/stats", Access::kAdmin,
+       bind(admin_stats, &AdminStatsHandler::Stats)},
   };
 }
 
@@ -74,10 +78,11 @@ struct Api::State {
         exports(services),
         jobs(services),
         ops(services),
+        admin_stats(services),
         limiter(options.rate_limit),
         failed_auth(options.rate_limit.enabled, options.rate_limit.failed_auth_per_second,
                     options.rate_limit.failed_auth_burst),
-        router(BuildRoutes(users, tasks, stats, exports, jobs, ops)) {}
+        router(BuildRoutes(users, tasks, stats, exports, jobs, ops, admin_stats)) {}
 
   Services services;
   ApiOptions options;
@@ -87,6 +92,7 @@ struct Api::State {
   ExportHandler exports;
   JobsHandler jobs;
   OpsHandler ops;
+  AdminStatsHandler admin_stats;
   RateLimiter limiter;      // requests, per principal or client address
   RateLimiter failed_auth;  // bearer tokens that matched nobody, per client address
   Router router;
