@@ -21,8 +21,9 @@ packages=(
 )
 if [ "${1:-}" != "--run" ]; then
   # And what the tests use: real PostgreSQL and Redis servers, the sqlite3
-  # shell, clang-format (CI checks every file), Google Benchmark, and promtool
-  # (prometheus) for `promtool check rules` on `alerts export`.
+  # shell, clang-format (CI checks every file), Google Benchmark, and
+  # prometheus for promtool (tests check a real /metrics scrape and the
+  # `alerts export` rules with it).
   packages+=(build-essential clang-format sqlite3 libbenchmark-dev
              postgresql-15 postgresql-client-15 redis-server redis-tools prometheus)
 fi

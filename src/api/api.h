@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "jobs/runner.h"
 #include "metrics/metrics.h"
+#include "ops/signal_store.h"
 #include "stats/stats_service.h"
 #include "tasks/task_service.h"
 #include "users/user_service.h"
@@ -28,6 +29,7 @@ struct Services {
   metrics::Metrics& metrics;
   jobs::JobRunner& jobs;
   const Clock& clock;
+  ops::SignalStore& signals;
 };
 
 struct ApiOptions {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "api/access_log.h"
+#include "api/admin_stats_handler.h"
 #include "api/api.h"
 #include "api/exchange.h"
 #include "api/handlers.h"
@@ -20,7 +21,7 @@ using http::Method;
 
 std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHandler& stats,
                                ExportHandler& exports, JobsHandler& jobs, OpsHandler& ops,
-                               AlertsHandler& alerts) {
+                               AlertsHandler& alerts, AdminStatsHandler& admin_stats) {
   auto bind = [](auto& handler, auto method) {
     return [&handler, method](http::Request& r, const model::Caller& c) {
       return (handler.*method)(r, c);
@@ -58,6 +59,8 @@ std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHa
       {Method::kPost, "/api/v1/admin/jobs/{name}/run", Access::kAdmin,
        bind(jobs, &JobsHandler::Run)},
       {Method::kGet, "/api/v1/admin/alerts", Access::kAdmin, bind(alerts, &AlertsHandler::List)},
+      {Method::kGet, "/api/v1/admin/stats", Access::kAdmin,
+       bind(admin_stats, &AdminStatsHandler::Stats)},
   };
 }
 
@@ -77,10 +80,11 @@ struct Api::State {
         jobs(services),
         ops(services),
         alerts(services),
+        admin_stats(services),
         limiter(options.rate_limit),
         failed_auth(options.rate_limit.enabled, options.rate_limit.failed_auth_per_second,
                     options.rate_limit.failed_auth_burst),
-        router(BuildRoutes(users, tasks, stats, exports, jobs, ops, alerts)) {}
+        router(BuildRoutes(users, tasks, stats, exports, jobs, ops, alerts, admin_stats)) {}
 
   Services services;
   ApiOptions options;
@@ -91,6 +95,7 @@ struct Api::State {
   JobsHandler jobs;
   OpsHandler ops;
   AlertsHandler alerts;
+  AdminStatsHandler admin_stats;
   RateLimiter limiter;      // requests, per principal or client address
   RateLimiter failed_auth;  // bearer tokens that matched nobody, per client address
   Router router;

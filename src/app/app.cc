@@ -1,6 +1,7 @@
 #include "app/app.h"
 
 #include <csignal>
+#include <filesystem>
 
 #include "app/metrics_sources.h"
 #include "app/timed_database.h"
@@ -15,6 +16,8 @@ namespace analytics::app {
 App::App(config::Config config) : config_(std::move(config)) {}
 
 App::~App() {
+  // The sampler's thread reads the cache and the database: stopped first.
+  sampler_.reset();
   // The cache first, so that its GET batcher has answered or dropped every
   // fast-path read before anything else goes. Not a rule the fast path needs:
   // those callbacks hold only the server's answer, metrics_ and the clock,
@@ -22,6 +25,25 @@ App::~App() {
   // (StatsService::CachedAsync).
   cache_.reset();
 }
+
+namespace {
+// The sampler's settings: disk_usage covers the SQLite file's directory (a
+// PostgreSQL server's disk is not ours to see), the logs, job logs and backups.
+ops::SamplerOptions SamplerOptionsOf(const config::Config& config) {
+  ops::SamplerOptions options;
+  options.interval = std::chrono::seconds(config.alerts.sample_interval_s);
+  options.retention_days = config.alerts.retention_days;
+  constexpr std::string_view kSqlite = "sqlite:///";
+  if (config.database.url.starts_with(kSqlite)) {
+    const std::filesystem::path file(config.database.url.substr(kSqlite.size()));
+    options.disk_dirs.push_back(file.has_parent_path() ? file.parent_path().string() : ".");
+  }
+  options.disk_dirs.push_back(config.logging.dir);
+  options.disk_dirs.push_back(config.jobs.log_dir);
+  options.disk_dirs.push_back(config.backup.dir);
+  return options;
+}
+}  // namespace
 
 Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Clock* clock) {
   std::unique_ptr<App> app(new App(config));
@@ -51,9 +73,13 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
       jobs::JobEnv{*app->db_, *app->cache_, *app->stats_, *app->clock_, app->config_});
 
   AddMetricsSources(*app->metrics_, *app->cache_, *app->db_, *app->clock_);
+  app->signals_ = std::make_unique<ops::SignalStore>(*app->db_);
+  app->sampler_ = std::make_unique<ops::SignalSampler>(
+      ops::SamplerDeps{*app->db_, *app->cache_, *app->stats_, *app->metrics_, *app->clock_},
+      SamplerOptionsOf(config));
 
-  api::Services services{*app->users_,   *app->tasks_, *app->stats_,
-                         *app->metrics_, *app->jobs_,  *app->clock_};
+  api::Services services{*app->users_, *app->tasks_, *app->stats_,  *app->metrics_,
+                         *app->jobs_,  *app->clock_, *app->signals_};
   app->api_ = std::make_unique<api::Api>(
       services, api::ApiOptions{config.rate_limit, config.server.metrics_require_admin});
   return app;
@@ -115,6 +141,7 @@ Result<void> App::ServeUntilSignal(const std::function<void(int port)>& on_start
   }
   stats::InvalidationReplayer replayer(*stats_);
   replayer.Start();
+  sampler_->Start();
   logging::Info("server_started", {{"host", config_.server.host},
                                    {"port", std::int64_t{(*server)->port()}},
                                    {"workers", std::int64_t{config_.server.workers}},
@@ -126,6 +153,7 @@ Result<void> App::ServeUntilSignal(const std::function<void(int port)>& on_start
   logging::Info("server_stopping", {{"signal", std::int64_t{received}}});
   if (scheduler) scheduler->Stop();
   replayer.Stop();
+  sampler_->Stop();
   (*server)->Stop();
   logging::Info("server_stopped");
   return Ok();

@@ -14,6 +14,8 @@
 #include "http/server.h"
 #include "jobs/runner.h"
 #include "metrics/metrics.h"
+#include "ops/signal_sampler.h"
+#include "ops/signal_store.h"
 #include "stats/stats_service.h"
 #include "storage/database.h"
 #include "tasks/task_service.h"
@@ -52,6 +54,10 @@ class App {
   jobs::JobRunner& jobs() { return *jobs_; }
   api::Api& api() { return *api_; }
   const Clock& clock() const { return *clock_; }
+  // Samples the signals every alerts.sample_interval_s while ServeUntilSignal
+  // serves; listeners (alerts) attach before that.
+  ops::SignalSampler& signal_sampler() { return *sampler_; }
+  ops::SignalStore& signals() { return *signals_; }
 
  private:
   explicit App(config::Config config);
@@ -66,6 +72,8 @@ class App {
   std::unique_ptr<tasks::TaskService> tasks_;
   std::unique_ptr<stats::StatsService> stats_;
   std::unique_ptr<jobs::JobRunner> jobs_;
+  std::unique_ptr<ops::SignalStore> signals_;
+  std::unique_ptr<ops::SignalSampler> sampler_;
   std::unique_ptr<api::Api> api_;
 };
 

@@ -130,6 +130,7 @@ struct BackupOptions {
 struct AlertOptions {
   std::string rules_file;                      // alerts.rules_file
   int sample_interval_s = 15;                  // alerts.sample_interval_s
+  int retention_days = 14;                     // alerts.retention_days: signal samples kept
   std::map<std::string, std::string> targets;  // alerts.targets: action name -> URL or command
 
   bool operator==(const AlertOptions&) const = default;

@@ -92,6 +92,7 @@ constexpr KeySpec kKeys[] = {
     Key<&Config::backup, &BackupOptions::upload_command>("backup.upload_command"),
     Key<&Config::alerts, &AlertOptions::rules_file>("alerts.rules_file"),
     Key<&Config::alerts, &AlertOptions::sample_interval_s>("alerts.sample_interval_s"),
+    Key<&Config::alerts, &AlertOptions::retention_days>("alerts.retention_days"),
     Key<&Config::alerts, &AlertOptions::targets>("alerts.targets"),
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <shared_mutex>
 #include <sstream>
@@ -178,6 +179,32 @@ void Metrics::CountStatsRequest(std::string_view stat) {
 
 void Metrics::CountExport(std::string_view format) {
   state_->export_counters.Get({format}).Increment();
+}
+
+RequestTotals Metrics::SnapshotRequests() const {
+  RequestTotals totals;
+  for (const prometheus::MetricFamily& family : state_->requests.Collect()) {
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      totals.requests += metric.counter.value;
+      for (const prometheus::ClientMetric::Label& label : metric.label) {
+        if (label.name == "status" && label.value.size() == 3 && label.value[0] == '5') {
+          totals.server_errors += metric.counter.value;
+        }
+      }
+    }
+  }
+  totals.upper_bounds = kRequestBuckets;
+  totals.upper_bounds.push_back(std::numeric_limits<double>::infinity());
+  totals.cumulative_counts.assign(totals.upper_bounds.size(), 0);
+  for (const prometheus::MetricFamily& family : state_->request_duration.Collect()) {
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      const auto& buckets = metric.histogram.bucket;
+      for (std::size_t i = 0; i < buckets.size() && i < totals.cumulative_counts.size(); ++i) {
+        totals.cumulative_counts[i] += static_cast<double>(buckets[i].cumulative_count);
+      }
+    }
+  }
+  return totals;
 }
 
 void Metrics::AddSource(SampleSource source) {

@@ -23,6 +23,17 @@ struct Sample {
 };
 using SampleSource = std::function<std::vector<Sample>()>;
 
+// The request counters summed over every route, method and status since the
+// process started: what the signal sampler takes deltas of.
+struct RequestTotals {
+  double requests = 0;       // analytics_http_requests_total
+  double server_errors = 0;  // the part with a 5xx status
+  // analytics_http_request_duration_seconds summed over routes: each bucket's
+  // upper bound (the last is +Inf) and cumulative count.
+  std::vector<double> upper_bounds;
+  std::vector<double> cumulative_counts;
+};
+
 class Metrics {
  public:
   Metrics();
@@ -45,6 +56,10 @@ class Metrics {
   void CountStatsRequest(std::string_view stat);
   // analytics_export_requests_total{format}
   void CountExport(std::string_view format);
+
+  // The totals above, read without stopping the recorders (a request being
+  // recorded may be in the counter and not yet in the histogram).
+  RequestTotals SnapshotRequests() const;
 
   // Adds a source read at every scrape (without any Metrics lock held). Its
   // samples are grouped by name under one # HELP/# TYPE taken from the first;

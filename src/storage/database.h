@@ -92,6 +92,7 @@ struct PoolStats {
   int in_use = 0;
   int idle = 0;
   int max = 0;
+  int waiting = 0;  // callers blocked waiting for a free connection
 };
 
 // Thread-safe.

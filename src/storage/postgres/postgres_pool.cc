@@ -55,8 +55,10 @@ Result<std::unique_ptr<PostgresConnection>> PostgresPool::Acquire() {
       lock.unlock();
       return Open();
     }
+    ++waiting_;
     const bool free =
         released_.wait_until(lock, deadline, [&] { return !idle_.empty() || open_ < max_open; });
+    --waiting_;
     if (!free) {
       return Unavailable("database busy: no connection free within the pool timeout (" +
                          std::to_string(open_) + " in use)");
@@ -113,8 +115,10 @@ void PostgresPool::Release(std::unique_ptr<PostgresConnection> connection) {
 PoolStats PostgresPool::stats() const {
   std::lock_guard lock(mutex_);
   const int idle = static_cast<int>(idle_.size());
-  return PoolStats{
-      .in_use = open_ - idle, .idle = idle, .max = options_.pool_size + options_.max_overflow};
+  return PoolStats{.in_use = open_ - idle,
+                   .idle = idle,
+                   .max = options_.pool_size + options_.max_overflow,
+                   .waiting = waiting_};
 }
 
 }  // namespace analytics::storage

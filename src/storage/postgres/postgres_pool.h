@@ -70,6 +70,7 @@ class PostgresPool {
   std::condition_variable released_;
   std::vector<Idle> idle_;          // guarded by mutex_; most recently used last
   int open_ = 0;                    // guarded by mutex_: idle + lent + connecting
+  int waiting_ = 0;                 // guarded by mutex_: callers in wait_until
   Clock::time_point down_until_{};  // guarded by mutex_
   bool down_ = false;               // guarded by mutex_: for up/down log lines
   Error down_error_;                // guarded by mutex_: the last connect failure

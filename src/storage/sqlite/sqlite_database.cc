@@ -137,12 +137,17 @@ PoolStats SqliteDatabase::pool_stats() const {
       .in_use = open_readers_ - idle_readers + (writer_in_use_ ? 1 : 0),
       .idle = idle_readers + (writer_in_use_ ? 0 : 1),
       .max = max_readers_ + 1,
+      .waiting = waiting_,
   };
 }
 
 Result<void> SqliteDatabase::AcquireWriter() {
   std::unique_lock lock(pool_mutex_);
-  if (!writer_released_.wait_for(lock, pool_timeout_, [this] { return !writer_in_use_; })) {
+  ++waiting_;
+  const bool free =
+      writer_released_.wait_for(lock, pool_timeout_, [this] { return !writer_in_use_; });
+  --waiting_;
+  if (!free) {
     return Unavailable("database busy: no writer connection within the pool timeout");
   }
   writer_in_use_ = true;
@@ -159,9 +164,11 @@ void SqliteDatabase::ReleaseWriter() {
 
 Result<std::unique_ptr<SqliteConnection>> SqliteDatabase::AcquireReader() {
   std::unique_lock lock(pool_mutex_);
+  ++waiting_;
   const bool available = reader_released_.wait_for(lock, pool_timeout_, [this] {
     return !idle_readers_.empty() || open_readers_ < max_readers_;
   });
+  --waiting_;
   if (!available) return Unavailable("database busy: no reader connection within the pool timeout");
   if (!idle_readers_.empty()) {
     std::unique_ptr<SqliteConnection> reader = std::move(idle_readers_.back());

@@ -90,7 +90,8 @@ class SqliteDatabase final : public BackendDatabase<SqliteDialect> {
   mutable std::mutex pool_mutex_;
   std::condition_variable writer_released_;
   std::condition_variable reader_released_;
-  bool writer_in_use_ = false;                                   // guarded by pool_mutex_
+  bool writer_in_use_ = false;  // guarded by pool_mutex_
+  int waiting_ = 0;             // guarded by pool_mutex_: callers in an Acquire's wait
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;  // guarded by pool_mutex_
   int open_readers_ = 0;                                         // guarded by pool_mutex_
 };
