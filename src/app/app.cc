@@ -127,11 +127,45 @@ void App::BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
+Result<void> App::StartAlerting() {
+  if (alert_engine_) return Ok();
+  auto rules = ops::LoadAlertRules(config_.alerts.rules_file);
+  if (!rules.ok()) return rules.error();
+  notifier_ = std::make_unique<ops::Notifier>(config_.alerts.targets);
+  alert_engine_ = std::make_unique<ops::AlertEngine>(*db_, std::move(*rules), *notifier_);
+  const auto window = std::chrono::duration_cast<std::chrono::microseconds>(
+      2 * std::chrono::seconds(config_.alerts.sample_interval_s));
+  // Every instance judges the same numbers: the store's latest samples of
+  // all instances, combined per signal kind (SignalRepository::Latest), over
+  // this process's own where the store has them. With the database down the
+  // read fails and the process's own values (db_up 0 among them) decide.
+  sampler_->AddListener([this, window](Time now, const ops::SignalValues& own) {
+    ops::SignalValues values = own;
+    auto latest = signals_->Latest(now - window);
+    if (latest.ok()) {
+      for (const auto& [name, point] : *latest) values[name] = point.value;
+    }
+    auto evaluated = alert_engine_->Evaluate(now, values);
+    const bool ok = evaluated.ok();
+    if (ok != alerts_evaluated_) {
+      if (ok) {
+        logging::Info("alerts_evaluation_recovered", {});
+      } else {
+        logging::Warn("alerts_evaluation_failed", {{"error", evaluated.error().message}});
+      }
+      alerts_evaluated_ = ok;
+    }
+  });
+  return Ok();
+}
+
 Result<void> App::ServeUntilSignal(const std::function<void(int port)>& on_started) {
   // Blocked before any server thread exists, so that only this thread
   // receives them (via sigwait) and the others never do.
   BlockTerminationSignals();
   sigset_t signals = TerminationSignals();
+  auto alerting = StartAlerting();
+  if (!alerting.ok()) return alerting.error();
   auto server = StartServer();
   if (!server.ok()) return server.error();
   std::unique_ptr<jobs::Scheduler> scheduler;

@@ -14,6 +14,8 @@
 #include "http/server.h"
 #include "jobs/runner.h"
 #include "metrics/metrics.h"
+#include "ops/alert_engine.h"
+#include "ops/notifier.h"
 #include "ops/signal_sampler.h"
 #include "ops/signal_store.h"
 #include "stats/stats_service.h"
@@ -61,6 +63,8 @@ class App {
 
  private:
   explicit App(config::Config config);
+  // Loads the alert rules and has the sampler evaluate them after each sample.
+  Result<void> StartAlerting();
 
   config::Config config_;
   SystemClock system_clock_;
@@ -74,6 +78,11 @@ class App {
   std::unique_ptr<jobs::JobRunner> jobs_;
   std::unique_ptr<ops::SignalStore> signals_;
   std::unique_ptr<ops::SignalSampler> sampler_;
+  // Built by ServeUntilSignal (a bad rules file stops `serve`, not every
+  // command); evaluated after each sample.
+  std::unique_ptr<ops::Notifier> notifier_;
+  std::unique_ptr<ops::AlertEngine> alert_engine_;
+  bool alerts_evaluated_ = true;  // the last evaluation's outcome, logged on change
   std::unique_ptr<api::Api> api_;
 };
 

@@ -8,16 +8,11 @@ namespace {
 
 std::string Fill(std::string_view text, const SchemaFlavor& f) {
   const std::pair<std::string_view, std::string_view> kKeys[] = {
-      {"{TIME}", f.time},
-      {"{DAY}", f.day},
-      {"{INT}", f.integer},
-      {"{REAL}", f.real},
-      {"{INE}", f.if_not_exists},
-      {"{IDENTITY}", f.identity},
-      {"{USER_KEY}", f.user_key},
-      {"{JOB_RUN_ID}", f.job_run_id},
-      {"{ROW_ID}", f.job_run_id},
-      {"{WITHOUT_ROWID}", f.without_rowid}};
+      {"{TIME}", f.time},         {"{DAY}", f.day},
+      {"{INT}", f.integer},       {"{REAL}", f.real},
+      {"{INE}", f.if_not_exists}, {"{IDENTITY}", f.identity},
+      {"{USER_KEY}", f.user_key}, {"{JOB_RUN_ID}", f.job_run_id},
+      {"{ROW_ID}", f.job_run_id}, {"{WITHOUT_ROWID}", f.without_rowid}};
   std::string out;
   std::size_t i = 0;
   while (i < text.size()) {
