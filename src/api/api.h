@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "jobs/runner.h"
 #include "metrics/metrics.h"
+#include "ops/incident_service.h"
 #include "stats/stats_service.h"
 #include "tasks/task_service.h"
 #include "users/user_service.h"
@@ -27,6 +28,7 @@ struct Services {
   metrics::Metrics& metrics;
   jobs::JobRunner& jobs;
   const Clock& clock;
+  ops::IncidentService& incidents;
 };
 
 struct ApiOptions {

@@ -56,6 +56,12 @@ std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHa
       {Method::kGet, "/api/v1/admin/jobs", Access::kAdmin, bind(jobs, &JobsHandler::Status)},
       {Method::kPost, "/api/v1/admin/jobs/{name}/run", Access::kAdmin,
        bind(jobs, &JobsHandler::Run)},
+      {Method::kGet, "/api/v1/admin/incidents", Access::kAdmin,
+       bind(ops, &OpsHandler::ListIncidents)},
+      {Method::kPost, "/api/v1/admin/incidents", Access::kAdmin,
+       bind(ops, &OpsHandler::CreateIncident)},
+      {Method::kPost, "/api/v1/admin/incidents/{id}/resolve", Access::kAdmin,
+       bind(ops, &OpsHandler::ResolveIncident)},
   };
 }
 

@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "jobs/runner.h"
 #include "metrics/metrics.h"
+#include "ops/incident_service.h"
 #include "stats/stats_service.h"
 #include "storage/database.h"
 #include "tasks/task_service.h"
@@ -50,6 +51,7 @@ class App {
   tasks::TaskService& tasks() { return *tasks_; }
   stats::StatsService& stats() { return *stats_; }
   jobs::JobRunner& jobs() { return *jobs_; }
+  ops::IncidentService& incidents() { return *incidents_; }
   const Clock& clock() const { return *clock_; }
 
  private:
@@ -65,6 +67,7 @@ class App {
   std::unique_ptr<tasks::TaskService> tasks_;
   std::unique_ptr<stats::StatsService> stats_;
   std::unique_ptr<jobs::JobRunner> jobs_;
+  std::unique_ptr<ops::IncidentService> incidents_;
   std::unique_ptr<api::Api> api_;
 };
 

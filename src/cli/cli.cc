@@ -13,13 +13,20 @@
 namespace analytics::cli {
 namespace {
 
-// Every command group, in the order --help lists them.
+// Every command group, in the order --help lists them (one a line, so that
+// adding one is a one-line change).
+// clang-format off
 constexpr void (*kCommandGroups[])(CLI::App&, Context&) = {
     AddServeCommands,
     AddMigrateCommand,
     AddUsersCommands,
     AddJobCommands,
+    AddIncidentCommands,
+    AddNotifyCommand,
+    AddCacheCommands,
+    AddAnomaliesCommand,
 };
+// clang-format on
 
 // The first word given where a command was expected that names none, with
 // the command line to ask for help: CLI11 itself only says "A subcommand is
