@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "jobs/runner.h"
 #include "metrics/metrics.h"
+#include "ops/incident_service.h"
 #include "ops/signal_store.h"
 #include "stats/stats_service.h"
 #include "tasks/task_service.h"
@@ -30,6 +31,7 @@ struct Services {
   jobs::JobRunner& jobs;
   const Clock& clock;
   ops::SignalStore& signals;
+  ops::IncidentService& incidents;
 };
 
 struct ApiOptions {

@@ -105,6 +105,10 @@ class OpsHandler {
   Response Health(Request& request, const Caller& caller);
   Response Metrics(Request& request, const Caller& caller);
   Response InvalidateCache(Request& request, const Caller& caller);
+  // /api/v1/admin/incidents (incidents_handler.cc).
+  Response ListIncidents(Request& request, const Caller& caller);
+  Response CreateIncident(Request& request, const Caller& caller);
+  Response ResolveIncident(Request& request, const Caller& caller);
 
  private:
   struct HealthReport {

@@ -61,6 +61,12 @@ std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHa
       {Method::kGet, "/api/v1/admin/alerts", Access::kAdmin, bind(alerts, &AlertsHandler::List)},
       {Method::kGet, "/api/v1/admin/stats", Access::kAdmin,
        bind(admin_stats, &AdminStatsHandler::Stats)},
+      {Method::kGet, "/api/v1/admin/incidents", Access::kAdmin,
+       bind(ops, &OpsHandler::ListIncidents)},
+      {Method::kPost, "/api/v1/admin/incidents", Access::kAdmin,
+       bind(ops, &OpsHandler::CreateIncident)},
+      {Method::kPost, "/api/v1/admin/incidents/{id}/resolve", Access::kAdmin,
+       bind(ops, &OpsHandler::ResolveIncident)},
   };
 }
 

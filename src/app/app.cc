@@ -78,8 +78,9 @@ Result<std::unique_ptr<App>> App::Build(const config::Config& config, const Cloc
       ops::SamplerDeps{*app->db_, *app->cache_, *app->stats_, *app->metrics_, *app->clock_},
       SamplerOptionsOf(config));
 
-  api::Services services{*app->users_, *app->tasks_, *app->stats_,  *app->metrics_,
-                         *app->jobs_,  *app->clock_, *app->signals_};
+  app->incidents_ = std::make_unique<ops::IncidentService>(*app->db_, *app->clock_);
+  api::Services services{*app->users_, *app->tasks_, *app->stats_,   *app->metrics_,
+                         *app->jobs_,  *app->clock_, *app->signals_, *app->incidents_};
   app->api_ = std::make_unique<api::Api>(
       services, api::ApiOptions{config.rate_limit, config.server.metrics_require_admin});
   return app;

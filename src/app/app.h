@@ -15,6 +15,7 @@
 #include "jobs/runner.h"
 #include "metrics/metrics.h"
 #include "ops/alert_engine.h"
+#include "ops/incident_service.h"
 #include "ops/notifier.h"
 #include "ops/signal_sampler.h"
 #include "ops/signal_store.h"
@@ -55,6 +56,7 @@ class App {
   stats::StatsService& stats() { return *stats_; }
   jobs::JobRunner& jobs() { return *jobs_; }
   api::Api& api() { return *api_; }
+  ops::IncidentService& incidents() { return *incidents_; }
   const Clock& clock() const { return *clock_; }
   // Samples the signals every alerts.sample_interval_s while ServeUntilSignal
   // serves; listeners (alerts) attach before that.
@@ -83,6 +85,7 @@ class App {
   std::unique_ptr<ops::Notifier> notifier_;
   std::unique_ptr<ops::AlertEngine> alert_engine_;
   bool alerts_evaluated_ = true;  // the last evaluation's outcome, logged on change
+  std::unique_ptr<ops::IncidentService> incidents_;
   std::unique_ptr<api::Api> api_;
 };
 

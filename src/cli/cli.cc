@@ -13,7 +13,8 @@
 namespace analytics::cli {
 namespace {
 
-// Every command group, in the order --help lists them; one a line.
+// Every command group, in the order --help lists them (one a line, so that
+// adding one is a one-line change).
 // clang-format off
 constexpr void (*kCommandGroups[])(CLI::App&, Context&) = {
     AddServeCommands,
@@ -23,6 +24,10 @@ constexpr void (*kCommandGroups[])(CLI::App&, Context&) = {
     AddDoctorCommand,
     AddReportCommands,
     AddAlertsCommands,
+    AddIncidentCommands,
+    AddNotifyCommand,
+    AddCacheCommands,
+    AddAnomaliesCommand,
 };
 // clang-format on
 

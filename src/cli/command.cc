@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "logging/log.h"
@@ -32,6 +33,11 @@ void PrintTable(const std::vector<std::string>& header,
   };
   print(header);
   for (const auto& row : rows) print(row);
+}
+
+std::string OperatorName() {
+  const char* user = std::getenv("USER");
+  return user != nullptr && *user != '\0' ? std::string(user) : std::string("cli");
 }
 
 Result<Opened> Open(const Context& context, const OpenOptions& options) {

@@ -50,6 +50,9 @@ struct Opened {
 // configuration), kUnavailable (logs, database or cache).
 Result<Opened> Open(const Context& context, const OpenOptions& options = {});
 
+// Who runs the command, for created_by columns: $USER, or "cli" when unset.
+std::string OperatorName();
+
 // The command groups, one file each; cli.cc lists them in --help order.
 void AddServeCommands(CLI::App& cli, Context& context);   // serve, demo
 void AddMigrateCommand(CLI::App& cli, Context& context);  // migrate
@@ -58,5 +61,11 @@ void AddJobCommands(CLI::App& cli, Context& context);     // job run|status|sche
 void AddDoctorCommand(CLI::App& cli, Context& context);   // doctor
 void AddReportCommands(CLI::App& cli, Context& context);  // report performance|daily
 void AddAlertsCommands(CLI::App& cli, Context& context);  // alerts check|silence|unsilence|export|watch
+
+// incident create|list|resolve; notify; cache stats|invalidate|flush|warm; anomalies.
+void AddIncidentCommands(CLI::App& cli, Context& context);
+void AddNotifyCommand(CLI::App& cli, Context& context);
+void AddCacheCommands(CLI::App& cli, Context& context);
+void AddAnomaliesCommand(CLI::App& cli, Context& context);
 
 }  // namespace analytics::cli

@@ -134,6 +134,8 @@ Result<void> RunCommandTarget(const std::string& command,
     ::execve(argv[0], argv, envp.data());
     ::_exit(127);
   }
+  // Also here, so the group exists before any kill, whichever runs first.
+  ::setpgid(pid, pid);
   std::optional<int> status = WaitWithin(pid, timeout);
   if (!status) {
     return Unavailable(WithOutput(

@@ -54,6 +54,9 @@ const std::vector<Call> kAdminCalls = {
     {"POST", "/api/v1/admin/cache/invalidate", R"({"user_id":"bob"})"},
     {"GET", "/api/v1/admin/jobs", ""},
     {"POST", "/api/v1/admin/jobs/daily_aggregation/run", ""},
+    {"GET", "/api/v1/admin/incidents", ""},
+    {"POST", "/api/v1/admin/incidents", R"({"severity":"P0","title":"x"})"},
+    {"POST", "/api/v1/admin/incidents/1/resolve", ""},
 };
 
 std::string Fill(std::string path, const std::string& uid, std::int64_t id) {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/server_fixture.h"
@@ -207,6 +208,11 @@ TEST(Notifier, CommandPastItsTimeoutIsKilledWithWhatItStarted) {
   EXPECT_EQ(sent->attempts, 3);
   EXPECT_EQ(sent->error, "command target timed out after 300 ms");
   const pid_t background = std::stoi(ReadFile(pid_file));
+  // SIGKILL reaches the group at once but takes effect asynchronously: poll.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (Running(background) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));  // polling, not timing
+  }
   EXPECT_FALSE(Running(background)) << "the command's child outlived the timeout";
 }
 
