@@ -44,7 +44,8 @@ FuzzApp::FuzzApp() : dir_(MakeTempDir()) {
 
   app::App& a = *app_;
   api_ = std::make_unique<api::Api>(
-      api::Services{a.users(), a.tasks(), a.stats(), a.metrics(), a.jobs(), a.clock()},
+      api::Services{a.users(), a.tasks(), a.stats(), a.metrics(), a.jobs(), a.clock(), a.signals(),
+                    a.incidents()},
       api::ApiOptions{config.rate_limit, config.server.metrics_require_admin});
 
   for (const char* user : {"alice", "bob"}) {

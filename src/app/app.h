@@ -46,6 +46,11 @@ class App {
   // it starts later: call it first thing in main's thread, before any thread
   // (logging's flusher included) exists, so only sigwait ever takes them.
   static void BlockTerminationSignals();
+  // Loads alerts.rules_file (or the built-in rules) and has the signal
+  // sampler evaluate them after each sample. ServeUntilSignal calls it first;
+  // a second call does nothing. Errors: kInvalidArgument naming the rules
+  // file's line and rule.
+  Result<void> StartAlerting();
 
   const config::Config& config() const { return config_; }
   storage::Database& db() { return *db_; }
@@ -65,8 +70,6 @@ class App {
 
  private:
   explicit App(config::Config config);
-  // Loads the alert rules and has the sampler evaluate them after each sample.
-  Result<void> StartAlerting();
 
   config::Config config_;
   SystemClock system_clock_;

@@ -10,6 +10,7 @@
 #include "logging/log.h"
 #include "model/user.h"
 #include "ops/cache_admin.h"
+#include "ops/doctor.h"
 
 namespace analytics::cli {
 namespace {

@@ -60,7 +60,8 @@ void AddUsersCommands(CLI::App& cli, Context& context);   // users create|list|r
 void AddJobCommands(CLI::App& cli, Context& context);     // job run|status|schedule
 void AddDoctorCommand(CLI::App& cli, Context& context);   // doctor
 void AddReportCommands(CLI::App& cli, Context& context);  // report performance|daily
-void AddAlertsCommands(CLI::App& cli, Context& context);  // alerts check|silence|unsilence|export|watch
+void AddAlertsCommands(CLI::App& cli,
+                       Context& context);  // alerts check|silence|unsilence|export|watch
 
 // incident create|list|resolve; notify; cache stats|invalidate|flush|warm; anomalies.
 void AddIncidentCommands(CLI::App& cli, Context& context);

@@ -1,6 +1,7 @@
 // incident create | list | resolve (runbook "Incident Response"): stored with
 // who did it ($USER) and when.
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -75,11 +76,9 @@ int IncidentList(const Context& context, bool open_only) {
 
 int IncidentResolve(const Context& context, const std::string& id_text, const std::string& note) {
   std::int64_t id = 0;
-  try {
-    std::size_t used = 0;
-    id = std::stoll(id_text, &used);
-    if (used != id_text.size() || id < 1) throw std::invalid_argument("id");
-  } catch (const std::exception&) {  // stoll's invalid_argument and out_of_range
+  const char* end = id_text.data() + id_text.size();
+  auto [at, ec] = std::from_chars(id_text.data(), end, id);
+  if (ec != std::errc() || at != end || id < 1) {
     return Fail(InvalidArgument("ID", "ID must be a positive incident id (got '" + id_text + "')"));
   }
   auto opened = Open(context);

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "cli/command.h"
 #include "ops/reports.h"
 
@@ -165,16 +166,19 @@ int Performance(const Context& context, int days) {
 }
 
 int Daily(const Context& context, const std::string& date) {
-  std::optional<Day> day;
-  if (!date.empty()) {
-    day = ParseDay(date);
-    if (!day) return Fail(InvalidArgument("--date", "--date must be a date YYYY-MM-DD"));
+  // Default: yesterday, the last whole day (runbook "Daily Operations");
+  // "today" for the evening routine's summary of the day so far.
+  const std::string which = date.empty() ? "yesterday" : date;
+  std::optional<Day> day = ParseDay(which);
+  const Day today = DayOf(SystemClock().Now());
+  if (which == "today") day = today;
+  if (which == "yesterday") day = today - std::chrono::days(1);
+  if (!day) {
+    return Fail(InvalidArgument("--date", "--date must be a date YYYY-MM-DD, today or yesterday"));
   }
   auto opened = Open(context);
   if (!opened.ok()) return Fail(opened.error(), Stage::kOpen);
   app::App& app = *opened->app;
-  // Default: yesterday, the last whole day (runbook "Daily Operations").
-  if (!day) day = DayOf(app.clock().Now()) - std::chrono::days(1);
   auto report = ops::BuildDailyReport(app.db(), opened->config, *day, RoutesOf(app));
   if (!report.ok()) return Fail(report.error());
   if (context.json) {
@@ -198,7 +202,7 @@ void AddReportCommands(CLI::App& cli, Context& context) {
   performance->callback([&context, days] { context.code = Performance(context, *days); });
   auto date = std::make_shared<std::string>();
   auto* daily = report->add_subcommand("daily", "one day's summary (default yesterday, UTC)");
-  daily->add_option("--date", *date, "the day, YYYY-MM-DD");
+  daily->add_option("--date", *date, "the day: YYYY-MM-DD, today or yesterday (default)");
   daily->callback([&context, date] { context.code = Daily(context, *date); });
 }
 

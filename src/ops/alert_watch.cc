@@ -1,7 +1,7 @@
 #include "ops/alert_watch.h"
 
 #include "http/client.h"
-#include "storage/alert_repository.h"
+#include "storage/signal_repository.h"
 
 namespace analytics::ops {
 
@@ -27,7 +27,7 @@ Result<WatchResult> WatchOnce(const std::string& base_url, storage::Database& db
   WatchResult result{ProbeHealth(base_url, timeout), {}};
   const double health = result.probe.healthy ? 1 : 0;
   Result<void> recorded = db.WriteStatement([&](storage::Transaction& tx) {
-    return storage::AlertRepository(tx).RecordSample("health", now, "watch", health);
+    return storage::SignalRepository(tx).Append(now, "watch", {{"health", health}});
   });
   if (!recorded.ok()) return recorded.error();
   auto transitions = engine.Evaluate(now, {{"health", health}});

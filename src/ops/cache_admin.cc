@@ -9,6 +9,7 @@
 #include "cache/redis/redis_connection.h"
 #include "cache/redis/redis_options.h"
 #include "http/client.h"
+#include "ops/doctor.h"
 
 namespace analytics::ops {
 namespace {
@@ -93,11 +94,12 @@ std::optional<std::uint64_t> MetricValue(const std::string& text, const std::str
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(name + " ", 0) != 0) continue;
-    try {
-      return static_cast<std::uint64_t>(std::stod(line.substr(name.size() + 1)));
-    } catch (const std::exception&) {  // stod: not a number
-      return std::nullopt;
-    }
+    const char* begin = line.data() + name.size() + 1;
+    const char* end = line.data() + line.size();
+    double value = 0;
+    auto [at, ec] = std::from_chars(begin, end, value);
+    if (ec != std::errc() || at != end || !(value >= 0)) return std::nullopt;
+    return static_cast<std::uint64_t>(value);
   }
   return std::nullopt;
 }
@@ -127,13 +129,6 @@ Result<CacheReport> MemoryReport(const config::Config& config) {
 }
 
 }  // namespace
-
-std::string ServerUrl(const config::ServerOptions& server) {
-  std::string host = server.host;
-  if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") host = "127.0.0.1";
-  if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(server.port);
-}
 
 Result<CacheReport> ReadCacheReport(const config::Config& config) {
   if (config.cache.url == "memory") return MemoryReport(config);

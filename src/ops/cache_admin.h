@@ -29,9 +29,6 @@ struct CacheReport {
 // kInvalidArgument (cache.url) for a bad URL.
 Result<CacheReport> ReadCacheReport(const config::Config& config);
 
-// http://server.host:server.port (a wildcard host becomes 127.0.0.1).
-std::string ServerUrl(const config::ServerOptions& server);
-
 // Sends an admin request to the server (the in-process cache's owner) and
 // returns its JSON body. Errors: kUnavailable when no admin token is
 // configured, the server does not answer, or it answers other than 2xx

@@ -3,6 +3,7 @@
 // of its own, so the answer is Redis's now, not a pool's memory of it. The
 // in-process cache lives in the server, so its size is read from the
 // server's /metrics.
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -34,11 +35,12 @@ std::optional<std::uint64_t> InfoField(const std::string& info, std::string_view
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
         line[name.size()] == ':') {
-      try {
-        return std::stoull(line.substr(name.size() + 1));
-      } catch (const std::exception&) {  // a field of another shape: not a number
-        return std::nullopt;
-      }
+      const char* begin = line.data() + name.size() + 1;
+      const char* end = line.data() + line.size();
+      std::uint64_t value = 0;
+      auto [at, ec] = std::from_chars(begin, end, value);
+      if (ec != std::errc() || at != end) return std::nullopt;  // a field of another shape
+      return value;
     }
   }
   return std::nullopt;

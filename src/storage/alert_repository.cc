@@ -126,14 +126,4 @@ Result<std::vector<AlertSilenceRow>> AlertRepository::ActiveSilences(Time now) {
   return silences;
 }
 
-Result<void> AlertRepository::RecordSample(const std::string& name, Time at,
-                                           const std::string& source, double value) {
-  auto changed = tx_.Execute(
-      "INSERT INTO signal_samples (name, at, step_s, source, value) VALUES ($1, $2, 0, $3, $4) "
-      "ON CONFLICT DO NOTHING",
-      {name, at, source, value});
-  if (!changed.ok()) return changed.error();
-  return Ok();
-}
-
 }  // namespace analytics::storage

@@ -68,11 +68,6 @@ class AlertRepository {
   // Silences lasting past `now`, by rule.
   Result<std::vector<AlertSilenceRow>> ActiveSilences(Time now);
 
-  // One raw sample into the signal store (signal_samples, step_s 0): how
-  // `alerts watch` records the health it probed from outside the server.
-  Result<void> RecordSample(const std::string& name, Time at, const std::string& source,
-                            double value);
-
  private:
   Transaction& tx_;
 };

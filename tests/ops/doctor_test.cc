@@ -50,8 +50,16 @@ TEST_P(Doctor, UnopenedDatabaseFailsNamingWhy) {
 }
 
 TEST_P(Doctor, RedisIsReachableAndUnderItsMemoryLimit) {
-  if (!postgres()) GTEST_SKIP() << "the memory cache is checked through the server (e2e)";
   auto checks = ops::CheckCache(config_, "http://127.0.0.1:1");
+  if (!postgres()) {
+    // The in-process cache lives in the server, asked on its /metrics (e2e
+    // tests the answer): with no server there, its size is unknown, a warning.
+    ASSERT_EQ(checks.size(), 2u);
+    EXPECT_EQ(checks[0].status, CheckStatus::kOk) << checks[0].note;
+    EXPECT_EQ(checks[1].status, CheckStatus::kWarn);
+    EXPECT_NE(checks[1].note.find("did not answer"), std::string::npos) << checks[1].note;
+    return;
+  }
 
   ASSERT_EQ(checks.size(), 2u);
   EXPECT_EQ(checks[0].status, CheckStatus::kOk) << checks[0].note;
