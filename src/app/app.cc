@@ -133,7 +133,9 @@ Result<void> App::StartAlerting() {
   auto rules = ops::LoadAlertRules(config_.alerts.rules_file);
   if (!rules.ok()) return rules.error();
   notifier_ = std::make_unique<ops::Notifier>(config_.alerts.targets);
-  alert_engine_ = std::make_unique<ops::AlertEngine>(*db_, std::move(*rules), *notifier_);
+  alert_engine_ = std::make_unique<ops::AlertEngine>(
+      *db_, std::move(*rules), *notifier_,
+      3 * std::chrono::seconds(config_.alerts.sample_interval_s));
   const auto window = std::chrono::duration_cast<std::chrono::microseconds>(
       2 * std::chrono::seconds(config_.alerts.sample_interval_s));
   // Every instance judges the same numbers: the store's latest samples of

@@ -14,6 +14,7 @@
 #include "ops/alert_engine.h"
 #include "ops/alert_export.h"
 #include "ops/alert_watch.h"
+#include "ops/doctor.h"
 #include "storage/alert_repository.h"
 
 namespace analytics::cli {
@@ -247,10 +248,7 @@ int Watch(const Context& context, std::string url, int timeout_ms) {
   if (!opened.ok()) return Fail(opened.error(), Stage::kOpen);
   auto rules = Rules(opened->config);
   if (!rules.ok()) return Fail(rules.error(), Stage::kOpen);
-  if (url.empty()) {
-    const auto& server = opened->config.server;
-    url = "http://" + server.host + ":" + std::to_string(server.port);
-  }
+  if (url.empty()) url = ops::ServerUrl(opened->config.server);
   ops::Notifier notifier(opened->config.alerts.targets);
   ops::AlertEngine engine(opened->app->db(), std::move(*rules), notifier);
   auto result = ops::WatchOnce(url, opened->app->db(), engine, opened->app->clock().Now(),

@@ -125,7 +125,11 @@ int CacheWarm(const Context& context, int top_users) {
         ops::AskServer(opened->config, "POST", "/api/v1/admin/jobs/cache_warming/run", args.dump());
     if (!asked.ok()) return Fail(asked.error());
     auto report = Json::parse(*asked, nullptr, false);
-    PrintDone(context, report, "cache_warming in the server: " + report.value("summary", *asked));
+    const std::string summary =
+        report.is_object() && report.contains("summary") && report["summary"].is_string()
+            ? report["summary"].get<std::string>()
+            : *asked;
+    PrintDone(context, report, "cache_warming in the server: " + summary);
     return kExitOk;
   }
   auto with_logs = Open(context, OpenOptions{{}, /*logs=*/true, /*app=*/true});

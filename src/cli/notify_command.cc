@@ -6,6 +6,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/app.h"
+#include "base/clock.h"
 #include "cli/command.h"
 #include "logging/log.h"
 #include "ops/incident_service.h"
@@ -20,11 +22,21 @@ int Notify(const Context& context, const std::string& message, const std::string
   if (auto valid = ops::ValidateSeverity(severity, "--severity"); !valid.ok()) {
     return Fail(valid.error());
   }
-  auto opened = Open(context, OpenOptions{{}, /*logs=*/true, /*app=*/true});
+  auto opened = Open(context, OpenOptions{{}, /*logs=*/true, /*app=*/false});
   if (!opened.ok()) return Fail(opened.error(), Stage::kOpen);
   const auto& targets = opened->config.alerts.targets;
   ops::Notifier notifier(targets);
-  auto outcomes = ops::NotifyAll(notifier, targets, opened->app->db(), opened->app->clock(),
+  // An emergency message goes out with the database down too; only its
+  // record is lost then (said on stderr).
+  auto app = app::App::Build(opened->config);
+  if (!app.ok() && app.error().code != ErrorCode::kUnavailable) {
+    return Fail(app.error(), Stage::kOpen);
+  }
+  if (!app.ok()) {
+    std::fprintf(stderr, "analytics: the database did not answer: deliveries are not recorded\n");
+  }
+  SystemClock clock;
+  auto outcomes = ops::NotifyAll(notifier, targets, app.ok() ? &(*app)->db() : nullptr, clock,
                                  message, severity, OperatorName());
   logging::Shutdown();
   if (!outcomes.ok()) {

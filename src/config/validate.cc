@@ -205,8 +205,8 @@ Result<void> ValidateCacheWarming(const CacheWarmingOptions& w) {
 }
 
 Result<void> ValidateAlerts(const AlertOptions& a) {
-  ANALYTICS_RETURN_IF_ERROR(AtLeast("alerts.sample_interval_s", a.sample_interval_s, 1));
-  ANALYTICS_RETURN_IF_ERROR(AtLeast("alerts.retention_days", a.retention_days, 1));
+  ANALYTICS_RETURN_IF_ERROR(InRange("alerts.sample_interval_s", a.sample_interval_s, 1, 86400));
+  ANALYTICS_RETURN_IF_ERROR(InRange("alerts.retention_days", a.retention_days, 1, 3660));
   for (const auto& [name, target] : a.targets) {
     ANALYTICS_RETURN_IF_ERROR(NotEmpty("alerts.targets." + name, target));
   }

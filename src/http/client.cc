@@ -94,6 +94,9 @@ Result<ClientResponse> Fetch(const ClientRequest& request) {
   const std::optional<bhttp::verb> verb = VerbOf(request.method);
   if (!verb) return InvalidArgument("method", "unknown HTTP method " + request.method);
 
+  // Errors name the server, never the path or query: a webhook's token often
+  // rides there, and these messages reach logs and alert history.
+  const std::string where = "http://" + target->host + ":" + target->port;
   asio::io_context io;
   tcp::resolver resolver(io);
   beast::tcp_stream stream(io);
@@ -132,12 +135,12 @@ Result<ClientResponse> Fetch(const ClientRequest& request) {
   // The resolver has no expiry of its own: bound the whole run too.
   io.run_for(request.timeout + std::chrono::milliseconds(100));
   if (!io.stopped()) {
-    return Unavailable(request.url + ": no answer within " +
-                       std::to_string(request.timeout.count()) + " ms");
+    return Unavailable(where + ": no answer within " + std::to_string(request.timeout.count()) +
+                       " ms");
   }
   if (!failed_at.empty()) {
     const bool timed_out = failure == beast::error::timeout;
-    return Unavailable(request.url + ": " + failed_at +
+    return Unavailable(where + ": " + failed_at +
                        " failed: " + (timed_out ? std::string("timed out") : failure.message()));
   }
   ClientResponse response;

@@ -30,7 +30,9 @@ struct ClientResponse {
 
 // Sends `request` and reads the answer. Errors: kInvalidArgument (field
 // "url") for a URL that is not http://host[:port]/…; kUnavailable naming the
-// cause (resolve, connect, timeout, read) for anything that did not answer.
+// server (scheme, host and port only: never the path or query, where webhook
+// tokens live) and the cause (resolve, connect, timeout, read) for anything
+// that did not answer.
 // Any status, 5xx included, is a successful exchange.
 Result<ClientResponse> Fetch(const ClientRequest& request);
 

@@ -111,11 +111,14 @@ Result<std::chrono::seconds> ParseHold(const std::vector<std::string>& words, st
     return Bad("'for' needs a whole number > 0, got '" + n + "'");
   }
   const std::string& unit = words[at + 2];
-  constexpr int kMinute = 60, kHour = 3600;
-  if (unit == "second" || unit == "seconds") return std::chrono::seconds{count};
-  if (unit == "minute" || unit == "minutes") return std::chrono::seconds{count * kMinute};
-  if (unit == "hour" || unit == "hours") return std::chrono::seconds{count * kHour};
-  return Bad("'for' takes seconds, minutes or hours, got '" + unit + "'");
+  std::int64_t per = 0;
+  if (unit == "second" || unit == "seconds") per = 1;
+  if (unit == "minute" || unit == "minutes") per = 60;
+  if (unit == "hour" || unit == "hours") per = 3600;
+  if (per == 0) return Bad("'for' takes seconds, minutes or hours, got '" + unit + "'");
+  constexpr std::int64_t kMaxHold = 366 * 86400;  // a year: past it no rule makes sense
+  if (std::int64_t{count} > kMaxHold / per) return Bad("'for' is longer than a year");
+  return std::chrono::seconds{std::int64_t{count} * per};
 }
 
 }  // namespace

@@ -17,21 +17,6 @@ namespace {
 constexpr std::chrono::seconds kTimeout{5};
 constexpr const char* kScanCount = "1000";
 
-// "name:123\r\n" in an INFO reply → 123.
-std::optional<std::uint64_t> InfoField(std::string_view info, std::string_view name) {
-  std::size_t at = 0;
-  while ((at = info.find(name, at)) != std::string_view::npos) {
-    const bool line_start = at == 0 || info[at - 1] == '\n';
-    at += name.size();
-    if (!line_start || at >= info.size() || info[at] != ':') continue;
-    std::uint64_t value = 0;
-    const char* begin = info.data() + at + 1;
-    auto [ptr, ec] = std::from_chars(begin, info.data() + info.size(), value);
-    if (ec == std::errc() && ptr != begin) return value;
-  }
-  return std::nullopt;
-}
-
 void SetHitRate(CacheReport& report) {
   if (!report.hits || !report.misses) return;
   const double lookups = double(*report.hits) + double(*report.misses);
@@ -73,12 +58,12 @@ Result<CacheReport> RedisReport(const std::string& url) {
     return Unavailable("Redis at " + report.where + ": " + replies.error().message);
   const std::string& memory = (*replies)[0].text;
   const std::string& stats = (*replies)[1].text;
-  report.used_memory = InfoField(memory, "used_memory");
-  report.max_memory = InfoField(memory, "maxmemory");
-  report.hits = InfoField(stats, "keyspace_hits");
-  report.misses = InfoField(stats, "keyspace_misses");
-  report.evictions = InfoField(stats, "evicted_keys");
-  report.expired = InfoField(stats, "expired_keys");
+  report.used_memory = cache::InfoField(memory, "used_memory");
+  report.max_memory = cache::InfoField(memory, "maxmemory");
+  report.hits = cache::InfoField(stats, "keyspace_hits");
+  report.misses = cache::InfoField(stats, "keyspace_misses");
+  report.evictions = cache::InfoField(stats, "evicted_keys");
+  report.expired = cache::InfoField(stats, "expired_keys");
   if ((*replies)[2].type == cache::RedisReply::Type::kInteger) {
     report.all_keys = static_cast<std::uint64_t>(std::max<long long>((*replies)[2].integer, 0));
   }

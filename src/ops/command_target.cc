@@ -61,11 +61,17 @@ class MemFile {
   int fd_;
 };
 
+// The process's environment without the service's own secrets (the admin
+// token, database and Redis URLs with their passwords, SPEC §1's variables),
+// plus `env`.
 std::vector<std::string> Environment(const std::vector<std::pair<std::string, std::string>>& env) {
+  constexpr std::string_view kWithheld[] = {
+      "ANALYTICS_ADMIN_TOKEN=", "DATABASE_URL=", "REDIS_URL=", "ANALYTICS_CONFIG="};
   std::vector<std::string> out;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view entry(*e);
     bool replaced = false;
+    for (std::string_view secret : kWithheld) replaced |= entry.starts_with(secret);
     for (const auto& [name, value] : env) {
       if (entry.size() > name.size() && entry.substr(0, name.size()) == name &&
           entry[name.size()] == '=') {
@@ -115,7 +121,7 @@ Result<void> RunCommandTarget(const std::string& command,
                        std::strerror(errno));
   }
   // Everything the child needs is built before fork: after it, only
-  // async-signal-safe calls (dup2, setpgid, execve, _exit).
+  // async-signal-safe calls (dup2, setpgid, close_range, execve, _exit).
   std::vector<std::string> env_text = Environment(env);
   std::vector<char*> envp;
   for (std::string& e : env_text) envp.push_back(e.data());
@@ -131,6 +137,9 @@ Result<void> RunCommandTarget(const std::string& command,
     ::dup2(in.fd(), STDIN_FILENO);
     ::dup2(out.fd(), STDOUT_FILENO);
     ::dup2(out.fd(), STDERR_FILENO);
+    // No other descriptor of the server (listening and client sockets,
+    // database and Redis connections) goes on into the command.
+    ::close_range(3, ~0U, 0);
     ::execve(argv[0], argv, envp.data());
     ::_exit(127);
   }

@@ -28,24 +28,6 @@ std::string MemoryThreshold() {
   return buf;
 }
 
-// "used_memory:1234\r\n" in INFO's text.
-std::optional<std::uint64_t> InfoField(const std::string& info, std::string_view name) {
-  std::istringstream in(info);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
-        line[name.size()] == ':') {
-      const char* begin = line.data() + name.size() + 1;
-      const char* end = line.data() + line.size();
-      std::uint64_t value = 0;
-      auto [at, ec] = std::from_chars(begin, end, value);
-      if (ec != std::errc() || at != end) return std::nullopt;  // a field of another shape
-      return value;
-    }
-  }
-  return std::nullopt;
-}
-
 // used / limit against the threshold; the limit is maxmemory, or the
 // machine's memory when Redis has none (maxmemory 0).
 Check MemoryCheck(std::uint64_t used, std::uint64_t maxmemory) {
@@ -96,13 +78,13 @@ std::vector<Check> RedisChecks(const std::string& url) {
     return {reach, memory};
   }
   reach.value = "PONG (redis " + where + ")";
-  auto used = InfoField(info->text, "used_memory");
+  auto used = cache::InfoField(info->text, "used_memory");
   if (!used) {
     memory.status = CheckStatus::kWarn;
     memory.note = "INFO memory has no used_memory";
     return {reach, memory};
   }
-  return {reach, MemoryCheck(*used, InfoField(info->text, "maxmemory").value_or(0))};
+  return {reach, MemoryCheck(*used, cache::InfoField(info->text, "maxmemory").value_or(0))};
 }
 
 // The in-process cache: entries (analytics_cache_entries on the server's
@@ -116,7 +98,9 @@ std::vector<Check> MemoryCacheChecks(const config::Config& config, const std::st
   Check size{"cache_memory", CheckStatus::kWarn, "unknown", threshold, ""};
   http::ClientRequest request;
   request.url = server_url + "/metrics";
-  if (!config.auth.admin_token.empty()) {
+  // The admin token goes only to the configured server, never to a host
+  // named on the command line (--url).
+  if (!config.auth.admin_token.empty() && server_url == ServerUrl(config.server)) {
     request.headers.emplace_back("Authorization", "Bearer " + config.auth.admin_token);
   }
   auto response = http::Fetch(request);

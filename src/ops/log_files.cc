@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -82,6 +83,10 @@ std::optional<std::string> Quoted(std::string_view text, std::size_t& pos) {
 
 // The next space-separated word from pos; moves pos past it and the space.
 std::string_view Word(std::string_view text, std::size_t& pos) {
+  if (pos >= text.size()) {  // a line cut short (the server still writing it)
+    pos = text.size();
+    return {};
+  }
   std::size_t end = text.find(' ', pos);
   if (end == std::string_view::npos) end = text.size();
   std::string_view word = text.substr(pos, end - pos);
@@ -184,6 +189,7 @@ std::optional<AccessLine> ParseAccessLine(std::string_view line) {
     word = Word(line, pos);
     if (word.starts_with("rt=")) {
       out.latency_s = std::strtod(std::string(word.substr(3)).c_str(), nullptr);
+      if (!std::isfinite(out.latency_s) || out.latency_s < 0) return std::nullopt;
     } else if (!word.starts_with("rid=") && !word.empty()) {
       out.note = std::string(word);
     }

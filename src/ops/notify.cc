@@ -8,7 +8,7 @@ namespace analytics::ops {
 
 Result<std::vector<NotifyOutcome>> NotifyAll(const Notifier& notifier,
                                              const std::map<std::string, std::string>& targets,
-                                             storage::Database& db, const Clock& clock,
+                                             storage::Database* db, const Clock& clock,
                                              const std::string& message,
                                              const std::string& severity,
                                              const std::string& created_by) {
@@ -31,33 +31,45 @@ Result<std::vector<NotifyOutcome>> NotifyAll(const Notifier& notifier,
   std::vector<NotifyOutcome> outcomes;
   for (const std::string& name : names) {
     Result<DeliveryResult> sent = notifier.Deliver(name, n);
-    if (!sent.ok()) return sent.error();
+    if (!sent.ok()) {  // the target vanished from the notifier: a failed delivery
+      sent = DeliveryResult{false, 0, sent.error().message};
+    }
+    outcomes.push_back(NotifyOutcome{name, *sent, false});
+  }
+  for (NotifyOutcome& outcome : outcomes) {
+    const DeliveryResult& sent = outcome.delivery;
+    const std::string& name = outcome.target;
     storage::NotificationRow row{0,
                                  clock.Now(),
                                  name,
                                  message,
                                  severity,
-                                 sent->delivered ? "sent" : "failed",
-                                 sent->attempts,
-                                 sent->error,
+                                 sent.delivered ? "sent" : "failed",
+                                 sent.attempts,
+                                 sent.error,
                                  created_by};
-    auto recorded = storage::WriteStatementValue(db, [&](storage::Transaction& tx) {
-      return storage::NotificationRepository(tx).Append(row);
-    });
-    if (!recorded.ok()) return recorded.error();
-    if (sent->delivered) {
+    if (db != nullptr) {
+      auto recorded = storage::WriteStatementValue(*db, [&](storage::Transaction& tx) {
+        return storage::NotificationRepository(tx).Append(row);
+      });
+      outcome.recorded = recorded.ok();
+      if (!recorded.ok()) {
+        logging::Warn("notification_not_recorded",
+                      {{"target", name}, {"error", recorded.error().message}});
+      }
+    }
+    if (sent.delivered) {
       logging::Info("notification_sent", {{"target", name},
                                           {"severity", severity},
-                                          {"attempts", std::int64_t{sent->attempts}},
+                                          {"attempts", std::int64_t{sent.attempts}},
                                           {"by", created_by}});
     } else {
       logging::Error("notification_failed", {{"target", name},
                                              {"severity", severity},
-                                             {"attempts", std::int64_t{sent->attempts}},
-                                             {"error", sent->error},
+                                             {"attempts", std::int64_t{sent.attempts}},
+                                             {"error", sent.error},
                                              {"by", created_by}});
     }
-    outcomes.push_back(NotifyOutcome{name, *sent});
   }
   return outcomes;
 }

@@ -79,13 +79,23 @@ Result<void> AlertRepository::SetDelivery(std::int64_t event_id, const std::stri
   return Ok();
 }
 
+Result<std::optional<AlertEventRow>> AlertRepository::LastEvent(const std::string& rule) {
+  auto rows = tx_.Query("SELECT " + std::string(kEventColumns) +
+                            " FROM alert_events WHERE rule = $1 ORDER BY id DESC LIMIT 1",
+                        {rule});
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<AlertEventRow>();
+  return std::optional<AlertEventRow>(ToEvent(rows->front()));
+}
+
 Result<std::vector<AlertEventRow>> AlertRepository::Events(Time since, int limit) {
   auto rows = tx_.Query("SELECT " + std::string(kEventColumns) +
-                            " FROM alert_events WHERE at >= $1 ORDER BY at, id LIMIT $2",
+                            " FROM alert_events WHERE at >= $1 ORDER BY at DESC, id DESC LIMIT $2",
                         {since, std::int64_t{limit}});
   if (!rows.ok()) return rows.error();
+  // The newest `limit`, given oldest first.
   std::vector<AlertEventRow> events;
-  for (const Row& r : *rows) events.push_back(ToEvent(r));
+  for (auto r = rows->rbegin(); r != rows->rend(); ++r) events.push_back(ToEvent(*r));
   return events;
 }
 

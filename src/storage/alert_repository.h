@@ -56,7 +56,9 @@ class AlertRepository {
   // Appends an event; returns its id.
   Result<std::int64_t> AddEvent(const AlertEventRow& event);
   Result<void> SetDelivery(std::int64_t event_id, const std::string& delivery);
-  // Events at or after `since`, oldest first, at most `limit`.
+  // The rule's newest event, if any.
+  Result<std::optional<AlertEventRow>> LastEvent(const std::string& rule);
+  // The newest `limit` events at or after `since`, oldest first.
   Result<std::vector<AlertEventRow>> Events(Time since, int limit);
 
   // The rule's silence when it lasts past `now`.

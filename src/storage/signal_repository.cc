@@ -35,6 +35,7 @@ struct Accumulator {
         return sum;
       case SignalKind::kRate:
       case SignalKind::kLevel:
+      case SignalKind::kScore:
         return sum / count;
     }
     return sum / count;
@@ -45,6 +46,7 @@ struct Accumulator {
 double AcrossSources(SignalKind kind, const std::vector<double>& values) {
   switch (kind) {
     case SignalKind::kUp:
+    case SignalKind::kScore:
       return *std::min_element(values.begin(), values.end());
     case SignalKind::kRate: {
       double sum = 0;
@@ -128,6 +130,7 @@ SignalKind KindOf(std::string_view name) {
   if (name == kSignalHealth || name == kSignalDbUp) return SignalKind::kUp;
   if (name == kSignalRequestRate) return SignalKind::kRate;
   if (name == kSignalCacheEvicted || name == kSignalJobFailures) return SignalKind::kCount;
+  if (name == kSignalCacheHitRate) return SignalKind::kScore;
   return SignalKind::kLevel;
 }
 

@@ -52,6 +52,8 @@ enum class SignalKind {
            // sources (they count shared things: Redis, job_runs)
   kLevel,  // percentages, latencies, bytes, connections: mean over time, max
            // across sources (the worst instance)
+  kScore,  // cache_hit_rate, where low is bad: mean over time, min across
+           // sources (the worst instance)
 };
 // kLevel for a name that is not a known signal.
 SignalKind KindOf(std::string_view name);

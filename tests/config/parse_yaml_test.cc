@@ -283,7 +283,8 @@ INSTANTIATE_TEST_SUITE_P(
                      "cache_warming.metrics_to_cache", "velocity"},
         BadValueCase{"archive:\n  retention_years: 0\n", "archive.retention_years", ">= 1"},
         BadValueCase{"backup:\n  retention_days: 0\n", "backup.retention_days", ">= 1"},
-        BadValueCase{"alerts:\n  sample_interval_s: 0\n", "alerts.sample_interval_s", ">= 1"},
+        BadValueCase{"alerts:\n  sample_interval_s: 0\n", "alerts.sample_interval_s",
+                     "from 1 to 86400"},
         BadValueCase{"alerts:\n  targets: [pager]\n", "alerts.targets", "a map"},
         BadValueCase{"alerts:\n  targets:\n    Page: [a, b]\n", "alerts.targets.Page",
                      "a string"}));

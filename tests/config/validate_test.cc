@@ -72,6 +72,8 @@ INSTANTIATE_TEST_SUITE_P(
     Limits, ValidateRejects,
     ::testing::Values(
         BadEdit{"server.host", [](Config& c) { c.server.host.clear(); }},
+        BadEdit{"alerts.sample_interval_s", [](Config& c) { c.alerts.sample_interval_s = 86401; }},
+        BadEdit{"alerts.retention_days", [](Config& c) { c.alerts.retention_days = 3661; }},
         BadEdit{"server.port", [](Config& c) { c.server.port = -1; }},
         BadEdit{"server.port", [](Config& c) { c.server.port = 65536; }},
         BadEdit{"server.workers", [](Config& c) { c.server.workers = 0; }},

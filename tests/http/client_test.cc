@@ -90,11 +90,14 @@ TEST(HttpClient, ANoListenerPortIsUnavailableNamingConnect) {
     SilentListener probe;  // a port that was free a moment ago, closed again
     port = probe.port();
   }
-  Result<ClientResponse> response = Fetch(To(Url(port, "/health")));
+  Result<ClientResponse> response = Fetch(To(Url(port, "/hook/T0KEN?key=s3cret")));
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(response.error().message.find("connect failed"), std::string::npos)
       << response.error().message;
+  // A webhook's token rides in its path or query: errors name the server only.
+  EXPECT_EQ(response.error().message.find("T0KEN"), std::string::npos) << response.error().message;
+  EXPECT_EQ(response.error().message.find("s3cret"), std::string::npos) << response.error().message;
 }
 
 TEST(HttpClient, ASilentServerTimesOutWithinTheTimeout) {

@@ -154,6 +154,42 @@ TEST_P(AlertEngineTest, ASilenceMutesActionsUntilItExpires) {
                                                 "pending/", "firing/sent"}));
 }
 
+TEST_P(AlertEngineTest, ASilenceEndingWhileTheRuleFiresSendsTheFiring) {
+  Notifier notifier(Targets(), NoSleep);
+  AlertEngine engine(*db_, Rules({"Slow Response Time"}), notifier);
+  Result<void> silenced = db_->InTransaction([&](storage::Transaction& tx) {
+    return storage::AlertRepository(tx).Silence(
+        {"Slow Response Time", T0() + minutes(30), "deploying", "test", T0()});
+  });
+  ASSERT_TRUE(silenced.ok());
+
+  Slow(engine, minutes(0), 6);
+  Slow(engine, minutes(10), 6);  // fires, silenced
+  Slow(engine, minutes(20), 6);  // still firing, still silenced
+  EXPECT_TRUE(hook_.states().empty());
+  auto owed = Slow(engine, minutes(40), 6);  // the silence is over, the rule still fires
+  Slow(engine, minutes(50), 6);              // sent once, not again
+
+  ASSERT_EQ(owed.size(), 1u);
+  EXPECT_EQ(owed[0].state, "firing");
+  EXPECT_EQ(hook_.states(), (std::vector<std::string>{"firing"}));
+  EXPECT_EQ(Events(), (std::vector<std::string>{"pending/", "firing/silenced", "firing/sent"}));
+}
+
+TEST_P(AlertEngineTest, APendingClockRestartsAfterAGapWithoutEvidence) {
+  Notifier notifier(Targets(), NoSleep);
+  AlertEngine engine(*db_, Rules({"Slow Response Time"}), notifier, std::chrono::seconds(90));
+
+  Slow(engine, minutes(0), 6);                        // pending since 0
+  EXPECT_TRUE(Slow(engine, minutes(20), 6).empty());  // not seen for 20 min: pending since 20
+  for (int m = 21; m < 30; ++m) EXPECT_TRUE(Slow(engine, minutes(m), 6).empty()) << m;
+  auto fired = Slow(engine, minutes(30), 6);  // held 10 minutes since the gap
+
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].state, "firing");
+  EXPECT_EQ(fired[0].since, T0() + minutes(20));
+}
+
 TEST_P(AlertEngineTest, AFailedDeliveryIsRecorded) {
   WebhookReceiver failing(500);
   Notifier notifier({{"Notify team channel", failing.url()}}, NoSleep);

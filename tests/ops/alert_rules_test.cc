@@ -98,6 +98,12 @@ TEST(AlertRules, BadRuleFileIsRefusedWithTheRuleNameAndLine) {
                     "  severity: urgent\n",
                 "Bad Severity", 8, "severity must be P0");
   ExpectRefused(good + good, "Fine", 5, "a second rule with this name");
+  ExpectRefused(good +
+                    "- name: Forever\n"
+                    "  condition: cpu_usage > 80% for 600000 hours\n"
+                    "  action: Notify team channel\n"
+                    "  severity: P1\n",
+                "Forever", 6, "longer than a year");
 }
 
 TEST(AlertRules, TextThatIsNotYamlIsRefusedWithItsLine) {

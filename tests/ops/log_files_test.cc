@@ -51,6 +51,13 @@ TEST(AccessLine, ParsesWhatTheServerWrites) {
 
 TEST(AccessLine, RefusesOtherShapes) {
   EXPECT_FALSE(ParseAccessLine("").has_value());
+  // A line the server is still writing, cut right after the request.
+  EXPECT_FALSE(
+      ParseAccessLine("1.2.3.4 - - [15/Jan/2024:10:00:00 +0000] \"GET / HTTP/1.1\"").has_value());
+  EXPECT_FALSE(
+      ParseAccessLine("1.2.3.4 - - [15/Jan/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" "
+                      "\"curl\" rt=inf")
+          .has_value());
   EXPECT_FALSE(ParseAccessLine("hello world").has_value());
   EXPECT_FALSE(ParseAccessLine("1.2.3.4 - - [99/Foo/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200")
                    .has_value());

@@ -176,6 +176,26 @@ TEST(Notifier, CommandGetsTheJsonOnStdinAndTheFieldsInItsEnvironment) {
             "High Error Rate|P1|firing|12.5|2024-03-01T10:00:00Z|error_rate 12.5 > 10");
 }
 
+TEST(Notifier, CommandDoesNotGetTheServicesSecrets) {
+  analytics::test::TempDir dir;
+  const std::string env_file = dir.File("env.txt");
+  ::setenv("ANALYTICS_ADMIN_TOKEN", "secret-admin-token-for-the-notifier-test-000", 1);
+  ::setenv("DATABASE_URL", "postgresql://app:secret@db/x", 1);
+  Notifier notifier({{"Page", "env > '" + env_file + "'"}});
+
+  Result<DeliveryResult> sent = notifier.Deliver("Page", Firing());
+  ::unsetenv("ANALYTICS_ADMIN_TOKEN");
+  ::unsetenv("DATABASE_URL");
+
+  ASSERT_TRUE(sent.ok());
+  EXPECT_TRUE(sent->delivered) << sent->error;
+  const std::string env = ReadFile(env_file);
+  EXPECT_NE(env.find("ALERT_RULE=High Error Rate"), std::string::npos) << env;
+  EXPECT_NE(env.find("PATH="), std::string::npos) << env;
+  EXPECT_EQ(env.find("ANALYTICS_ADMIN_TOKEN"), std::string::npos) << env;
+  EXPECT_EQ(env.find("DATABASE_URL"), std::string::npos) << env;
+}
+
 TEST(Notifier, FailingCommandIsRetriedAndNamesItsStatusAndOutput) {
   analytics::test::TempDir dir;
   const std::string count_file = dir.File("count");

@@ -14,6 +14,7 @@
 
 #include "postgres_fixture.h"
 #include "support/backends.h"
+#include "support/private_postgres.h"
 #include "support/temp_dir.h"
 
 namespace analytics::storage {
@@ -22,55 +23,8 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-// A port nobody listens on right now (the kernel's choice for port 0).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t size = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// scripts/test-services.sh, found above the test binary (build dirs live in
-// the source tree) or the working directory; "" when neither has it.
-std::string FindScript() {
-  std::error_code ec;
-  for (std::filesystem::path dir :
-       {std::filesystem::read_symlink("/proc/self/exe", ec).parent_path(),
-        std::filesystem::current_path(ec)}) {
-    for (; !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
-      const std::filesystem::path script = dir / "scripts" / "test-services.sh";
-      if (std::filesystem::exists(script, ec)) return script.string();
-    }
-  }
-  return "";
-}
-
-class PrivatePostgres {
- public:
-  PrivatePostgres() : port_(FreePort()), data_(dir_.File("pg")) {
-    // The server runs as `postgres` when we are root: let it reach its folder.
-    ::chmod(dir_.path().c_str(), 0755);
-  }
-  ~PrivatePostgres() { Run("kill"); }
-
-  int Run(const std::string& action) {
-    return analytics::test::RunCommand("bash " + FindScript() + " postgres " + action + " " +
-                                       data_ + " " + std::to_string(port_) + " >/dev/null 2>&1");
-  }
-  std::string url() const {
-    return "postgresql://analytics@127.0.0.1:" + std::to_string(port_) + "/analytics_test";
-  }
-
- private:
-  analytics::test::TempDir dir_;
-  int port_;
-  std::string data_;
-};
+using analytics::test::FindServicesScript;
+using analytics::test::PrivatePostgres;
 
 Result<void> Insert(Database& db, std::int64_t n) {
   return db.InTransaction([n](Transaction& tx) -> Result<void> {
@@ -94,7 +48,7 @@ Result<std::int64_t> CountRows(Database& db) {
 
 TEST(PostgresFault, DownFailsFastThenRecoversWithoutReopeningAndKeepsAcknowledgedWrites) {
   ANALYTICS_REQUIRE_POSTGRES();  // the same machines that have the main instance
-  ASSERT_NE(FindScript(), "") << "scripts/test-services.sh not found above the test binary";
+  ASSERT_NE(FindServicesScript(), "") << "scripts/test-services.sh not found above the test binary";
   PrivatePostgres server;
   ASSERT_EQ(server.Run("start"), 0) << "cannot start a private PostgreSQL";
   config::DatabaseOptions options;

@@ -53,10 +53,14 @@ TEST_P(SignalRepositoryTest, AppendReplacesTheSameSampleAndRangeBucketsPerKind) 
   // The same (name, at, source) again: replaced, not added.
   Append(t0 + seconds(5), "b", {{"request_rate", 7}});
   EXPECT_EQ(Count("signal_samples"), 12);
+  Append(t0, "a", {{"cache_hit_rate", 90}});
+  Append(t0 + seconds(15), "a", {{"cache_hit_rate", 80}});
+  Append(t0 + seconds(5), "b", {{"cache_hit_rate", 40}});
 
-  auto series = Range({"request_rate", "p95_response_time", "health", "job_failures", "cpu_usage"},
+  auto series = Range({"request_rate", "p95_response_time", "health", "job_failures", "cpu_usage",
+                       "cache_hit_rate"},
                       t0, t0 + minutes(2), seconds(60));
-  ASSERT_EQ(series.size(), 5u);
+  ASSERT_EQ(series.size(), 6u);
   ASSERT_EQ(series[0].points.size(), 1u);
   EXPECT_EQ(series[0].points[0].at, t0);
   EXPECT_DOUBLE_EQ(series[0].points[0].value, 15 + 7);  // mean over time, summed over sources
@@ -64,6 +68,7 @@ TEST_P(SignalRepositoryTest, AppendReplacesTheSameSampleAndRangeBucketsPerKind) 
   EXPECT_DOUBLE_EQ(series[2].points.at(0).value, 0);    // any instance down is down
   EXPECT_DOUBLE_EQ(series[3].points.at(0).value, 3);    // summed over time, max over sources
   EXPECT_TRUE(series[4].points.empty());
+  EXPECT_DOUBLE_EQ(series[5].points.at(0).value, 40);  // a score: the lowest instance's mean
 }
 
 TEST_P(SignalRepositoryTest, RangeIsHalfOpenAndAlignedToFrom) {
@@ -159,6 +164,7 @@ TEST(SignalNamesTest, KnowsEveryNameAndItsKind) {
   EXPECT_EQ(KindOf("request_rate"), SignalKind::kRate);
   EXPECT_EQ(KindOf("cache_evicted_keys"), SignalKind::kCount);
   EXPECT_EQ(KindOf("memory_usage"), SignalKind::kLevel);
+  EXPECT_EQ(KindOf("cache_hit_rate"), SignalKind::kScore);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, SignalRepositoryTest,

@@ -46,21 +46,6 @@ std::int64_t SteadyMillis() {
       .count();
 }
 
-// "name:123\r\n" in an INFO reply → 123.
-std::optional<std::uint64_t> InfoField(std::string_view info, std::string_view name) {
-  std::size_t at = 0;
-  while ((at = info.find(name, at)) != std::string_view::npos) {
-    const bool line_start = at == 0 || info[at - 1] == '\n';
-    at += name.size();
-    if (!line_start || at >= info.size() || info[at] != ':') continue;
-    std::uint64_t value = 0;
-    const char* begin = info.data() + at + 1;
-    auto [ptr, ec] = std::from_chars(begin, info.data() + info.size(), value);
-    if (ec == std::errc() && ptr != begin) return value;
-  }
-  return std::nullopt;
-}
-
 RedisArgv ScriptArgv(const RedisScript& script, const std::string& key_count,
                      const std::vector<std::string_view>& keys,
                      const std::vector<std::string_view>& args) {

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/time.h>
 
+#include <charconv>
 #include <chrono>
 
 namespace analytics::cache {
@@ -171,6 +172,20 @@ Result<std::vector<RedisReply>> RedisConnection::RunAll(const std::vector<RedisA
     replies.push_back(Copy(*static_cast<redisReply*>(raw)));
   }
   return replies;
+}
+
+std::optional<std::uint64_t> InfoField(std::string_view info, std::string_view name) {
+  std::size_t at = 0;
+  while ((at = info.find(name, at)) != std::string_view::npos) {
+    const bool line_start = at == 0 || info[at - 1] == '\n';
+    at += name.size();
+    if (!line_start || at >= info.size() || info[at] != ':') continue;
+    std::uint64_t value = 0;
+    const char* begin = info.data() + at + 1;
+    auto [ptr, ec] = std::from_chars(begin, info.data() + info.size(), value);
+    if (ec == std::errc() && ptr != begin) return value;
+  }
+  return std::nullopt;
 }
 
 }  // namespace analytics::cache

@@ -2,7 +2,9 @@
 // timeouts. The only code that includes <hiredis/hiredis.h> is its .cc.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,5 +62,9 @@ class RedisConnection {
   bool broken_ = false;
   std::string broken_reason_;
 };
+
+// The number after "name:" on its own line of an INFO reply
+// ("used_memory:1234\r\n" → 1234); nullopt when absent or not a number.
+std::optional<std::uint64_t> InfoField(std::string_view info, std::string_view name);
 
 }  // namespace analytics::cache
