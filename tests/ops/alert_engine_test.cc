@@ -24,6 +24,15 @@ class AlertEngineTest : public AlertTest {
     return t.ok() ? *t : std::vector<AlertTransition>{};
   }
 
+  // Silences "Slow Response Time" from T0 to T0 + `until`.
+  void SilenceSlowUntil(minutes until) {
+    Result<void> silenced = db_->InTransaction([&](storage::Transaction& tx) {
+      return storage::AlertRepository(tx).Silence(
+          {"Slow Response Time", T0() + until, "deploying", "test", T0()});
+    });
+    ASSERT_TRUE(silenced.ok());
+  }
+
   WebhookReceiver hook_;
 };
 
@@ -137,11 +146,7 @@ TEST_P(AlertEngineTest, TwoEnginesOnOneDatabaseSendOneNotificationPerTransition)
 TEST_P(AlertEngineTest, ASilenceMutesActionsUntilItExpires) {
   Notifier notifier(Targets(), NoSleep);
   AlertEngine engine(*db_, Rules({"Slow Response Time"}), notifier);
-  Result<void> silenced = db_->InTransaction([&](storage::Transaction& tx) {
-    return storage::AlertRepository(tx).Silence(
-        {"Slow Response Time", T0() + minutes(30), "deploying", "test", T0()});
-  });
-  ASSERT_TRUE(silenced.ok());
+  SilenceSlowUntil(minutes(30));
 
   Slow(engine, minutes(0), 6);
   Slow(engine, minutes(10), 6);  // fires, silenced
@@ -157,11 +162,7 @@ TEST_P(AlertEngineTest, ASilenceMutesActionsUntilItExpires) {
 TEST_P(AlertEngineTest, ASilenceEndingWhileTheRuleFiresSendsTheFiring) {
   Notifier notifier(Targets(), NoSleep);
   AlertEngine engine(*db_, Rules({"Slow Response Time"}), notifier);
-  Result<void> silenced = db_->InTransaction([&](storage::Transaction& tx) {
-    return storage::AlertRepository(tx).Silence(
-        {"Slow Response Time", T0() + minutes(30), "deploying", "test", T0()});
-  });
-  ASSERT_TRUE(silenced.ok());
+  SilenceSlowUntil(minutes(30));
 
   Slow(engine, minutes(0), 6);
   Slow(engine, minutes(10), 6);  // fires, silenced
