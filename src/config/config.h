@@ -94,9 +94,14 @@ struct JobOptions {
   bool scheduler_enabled = true;           // jobs.scheduler_enabled
   std::string log_dir = "./var/log/jobs";  // jobs.log_dir
   std::map<std::string, std::string> schedules = {
-      {"daily_aggregation", "30 0 * * *"}, {"cache_warming", "0 */6 * * *"},
-      {"refresh_views", "0 18 * * *"},     {"maintenance", "0 2 * * 0"},
-      {"archive", "0 2 * * 0#1"},          {"backup", "0 3 * * *"},
+      {"daily_aggregation", "30 0 * * *"},
+      {"cache_warming", "0 */6 * * *"},
+      {"refresh_views", "0 18 * * *"},
+      {"maintenance", "0 2 * * 0"},
+      {"archive", "0 2 * * 0#1"},
+      {"backup", "0 3 * * *"},
+      {"backup_incremental", "0 9,15,21 * * *"},
+      {"restore_drill", "0 5 * * 0"},
   };  // jobs.schedules.<job>: cron, 5 fields, UTC ("" = not scheduled); 0#1 = first Sunday
 
   bool operator==(const JobOptions&) const = default;
@@ -123,6 +128,9 @@ struct BackupOptions {
   std::string dir = "./var/backups";  // backup.dir
   int retention_days = 30;            // backup.retention_days
   std::string upload_command;         // backup.upload_command
+  std::string method = "dump";        // backup.method: dump | pgbackrest (PostgreSQL only)
+  std::string pgbackrest_stanza = "analytics";  // backup.pgbackrest_stanza
+  std::string pgbackrest_config;  // backup.pgbackrest_config: pgbackrest.conf ("" = its default)
 
   bool operator==(const BackupOptions&) const = default;
 };

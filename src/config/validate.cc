@@ -213,6 +213,24 @@ Result<void> ValidateAlerts(const AlertOptions& a) {
   return Ok();
 }
 
+Result<void> ValidateBackupMethod(const Config& config) {
+  const std::string& method = config.backup.method;
+  if (method != "dump" && method != "pgbackrest") {
+    return InvalidArgument("backup.method",
+                           "backup.method must be dump or pgbackrest, got '" + method + "'");
+  }
+  if (method == "pgbackrest" && config.database.url.rfind("sqlite://", 0) == 0) {
+    return InvalidArgument("backup.method",
+                           "backup.method pgbackrest needs a PostgreSQL database.url; "
+                           "use dump with SQLite");
+  }
+  if (method == "pgbackrest") {
+    ANALYTICS_RETURN_IF_ERROR(
+        NotEmpty("backup.pgbackrest_stanza", config.backup.pgbackrest_stanza));
+  }
+  return Ok();
+}
+
 }  // namespace
 
 Result<void> Validate(const Config& config) {
@@ -228,6 +246,7 @@ Result<void> Validate(const Config& config) {
   ANALYTICS_RETURN_IF_ERROR(AtLeast("archive.retention_years", config.archive.retention_years, 1));
   ANALYTICS_RETURN_IF_ERROR(NotEmpty("backup.dir", config.backup.dir));
   ANALYTICS_RETURN_IF_ERROR(AtLeast("backup.retention_days", config.backup.retention_days, 1));
+  ANALYTICS_RETURN_IF_ERROR(ValidateBackupMethod(config));
   return ValidateAlerts(config.alerts);
 }
 

@@ -80,6 +80,8 @@ jobs:
     maintenance: "0 3 * * 6"
     archive: "0 4 1 * *"
     backup: "0 5 * * *"
+    backup_incremental: "0 */4 * * *"
+    restore_drill: "0 6 * * 6"
 cache_warming:
   active_user_threshold_days: 14
   batch_size: 25
@@ -91,6 +93,9 @@ backup:
   dir: /srv/backups
   retention_days: 7
   upload_command: "aws s3 cp {file} s3://backups/analytics/"
+  method: pgbackrest
+  pgbackrest_stanza: main
+  pgbackrest_config: /etc/pgbackrest/analytics.conf
 alerts:
   rules_file: /etc/analytics/alerts.yml
   sample_interval_s: 30

@@ -43,7 +43,8 @@ TEST(ParseYaml, DefaultsMatchTheSpec) {
   EXPECT_EQ(config.cache.url, "memory");
   EXPECT_EQ(config.cache.ttl_overview, std::chrono::seconds(300));
   EXPECT_EQ(config.jobs.schedules.at("daily_aggregation"), "30 0 * * *");
-  EXPECT_EQ(config.jobs.schedules.size(), 6u);
+  EXPECT_EQ(config.jobs.schedules.size(), 8u);
+  EXPECT_EQ(config.backup.method, "dump");
   EXPECT_EQ(config.cache_warming.metrics_to_cache.size(), 5u);
   EXPECT_TRUE(Validate(config).ok());
 }
@@ -98,6 +99,8 @@ TEST(ParseYaml, EveryKeyIsRead) {
                                   {"maintenance", "0 3 * * 6"},
                                   {"archive", "0 4 1 * *"},
                                   {"backup", "0 5 * * *"},
+                                  {"backup_incremental", "0 */4 * * *"},
+                                  {"restore_drill", "0 6 * * 6"},
                               }));
   EXPECT_EQ(c.cache_warming.active_user_threshold_days, 14);
   EXPECT_EQ(c.cache_warming.batch_size, 25);
@@ -108,6 +111,9 @@ TEST(ParseYaml, EveryKeyIsRead) {
   EXPECT_EQ(c.backup.dir, "/srv/backups");
   EXPECT_EQ(c.backup.retention_days, 7);
   EXPECT_EQ(c.backup.upload_command, "aws s3 cp {file} s3://backups/analytics/");
+  EXPECT_EQ(c.backup.method, "pgbackrest");
+  EXPECT_EQ(c.backup.pgbackrest_stanza, "main");
+  EXPECT_EQ(c.backup.pgbackrest_config, "/etc/pgbackrest/analytics.conf");
   EXPECT_EQ(c.alerts.rules_file, "/etc/analytics/alerts.yml");
   EXPECT_EQ(c.alerts.sample_interval_s, 30);
   EXPECT_EQ(c.alerts.targets,

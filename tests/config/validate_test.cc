@@ -115,6 +115,14 @@ INSTANTIATE_TEST_SUITE_P(
                 [](Config& c) { c.cache_warming.active_user_threshold_days = 0; }},
         BadEdit{"cache_warming.top_users", [](Config& c) { c.cache_warming.top_users = 0; }},
         BadEdit{"backup.dir", [](Config& c) { c.backup.dir.clear(); }},
+        BadEdit{"backup.method", [](Config& c) { c.backup.method = "tar"; }},
+        BadEdit{"backup.method", [](Config& c) { c.backup.method = "pgbackrest"; }},  // SQLite
+        BadEdit{"backup.pgbackrest_stanza",
+                [](Config& c) {
+                  c.database.url = "postgresql://localhost/analytics";
+                  c.backup.method = "pgbackrest";
+                  c.backup.pgbackrest_stanza.clear();
+                }},
         BadEdit{"alerts.targets.Page", [](Config& c) { c.alerts.targets["Page"] = ""; }}));
 
 }  // namespace
