@@ -28,6 +28,29 @@ struct PgBackRestBackup {
 // Newest first. Errors: kUnavailable when pgbackrest cannot be run or fails.
 Result<std::vector<PgBackRestBackup>> PgBackRestList(const config::Config& config);
 // `type`: "full", "diff" or "incr" (kInvalidArgument naming "--type" otherwise).
+// Returns the backup made.
 Result<PgBackRestBackup> PgBackRestCreate(const config::Config& config, const std::string& type);
+// `pgbackrest verify` over the repository (backup files and archived WAL):
+// ok with a one-line summary, or kUnprocessable naming what failed.
+Result<std::string> PgBackRestVerify(const config::Config& config);
+// Point-in-time restore of the whole cluster to `target` (WAL replayed up to
+// it, then promoted). The cluster must be stopped: kConflict when
+// the database still answers. Returns what the operator does next (start
+// PostgreSQL). `dry_run`: only checks and says what would be done.
+Result<std::string> PgBackRestRestore(const config::Config& config, Time target, bool dry_run);
+// Expires backups past backup.retention_days (pgbackrest expire), never the
+// newest full nor one a kept backup depends on. Returns the labels removed.
+Result<std::vector<std::string>> PgBackRestExpire(const config::Config& config);
+
+// What doctor checks when backup.method is pgbackrest: archive_mode,
+// archive_command (names pgbackrest and the stanza), and pg_stat_archiver
+// (no failure since the last archived WAL).
+struct ArchiveCheck {
+  std::string name;  // "archive_mode", "archive_command", "wal_archiving"
+  bool ok = false;
+  std::string value;  // what was found
+  std::string want;   // what is needed
+};
+Result<std::vector<ArchiveCheck>> PgBackRestArchiveChecks(const config::Config& config);
 
 }  // namespace analytics::backup
