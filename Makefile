@@ -7,7 +7,7 @@ FUZZ_TARGETS ?=
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps deps-run build run test asan-test bench bench-quick fuzz fuzz-ci format check clean
+.PHONY: deps deps-run build run test asan-build asan-test bench bench-quick fuzz-build fuzz fuzz-ci format check clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -32,8 +32,10 @@ test: build
 $(ASAN_DIR)/build.ninja:
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DANALYTICS_SANITIZE=ON
 
-asan-test: deps $(ASAN_DIR)/build.ninja
+asan-build: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
+
+asan-test: asan-build
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  bash scripts/run-tests.sh $(ASAN_DIR) $(CTEST_ARGS)
 
@@ -55,10 +57,12 @@ $(FUZZ_DIR)/build.ninja:
 	  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" \
 	  -DANALYTICS_FUZZ=ON -DANALYTICS_BUILD_TESTS=OFF
 
-fuzz:
+fuzz-build:
 	@bash scripts/install-deps.sh --fuzz
 	$(MAKE) $(FUZZ_DIR)/build.ninja
 	cmake --build $(FUZZ_DIR) --target fuzzers -j $(JOBS)
+
+fuzz: fuzz-build
 	bash fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-ci:
