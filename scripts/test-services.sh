@@ -88,11 +88,21 @@ pg1-socket-path=$dir/pg
 pg1-user=postgres
 CONF
   chmod 644 "$conf"
+  # Archiving starts with an empty archive_command (WAL waits, nothing
+  # fails) and gets the real one once the stanza exists: archive-push before
+  # stanza-create fails, and the archiver then backs off for a minute.
+  local first=0
+  [ -f "$dir/pg/PG_VERSION" ] || first=1
   postgres_start "$dir/pg" "$port" "wal_level = replica
 archive_mode = on
-archive_command = 'pgbackrest --config=$conf --stanza=analytics archive-push %p'
+archive_command = ''
 max_wal_senders = 3"
-  as_pg pgbackrest --config="$conf" --stanza=analytics --log-level-console=warn stanza-create
+  if [ "$first" -eq 1 ]; then
+    as_pg pgbackrest --config="$conf" --stanza=analytics --log-level-console=warn stanza-create
+    echo "archive_command = 'pgbackrest --config=$conf --stanza=analytics archive-push %p'" \
+      >>"$dir/pg/postgresql.conf"
+    as_pg "$PG_BIN/pg_ctl" -D "$dir/pg" reload >/dev/null
+  fi
 }
 
 redis_start() {
