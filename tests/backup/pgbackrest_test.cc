@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "backup/pgbackrest_fixture.h"
+#include "backup/pgbackrest_run.h"
 
 namespace analytics::test {
 namespace {
@@ -77,6 +78,26 @@ TEST_F(PgBackRest, VerifyFailsOnAFlippedByteInTheRepository) {
   EXPECT_EQ(verified.error().code, ErrorCode::kUnprocessable);
   EXPECT_NE(verified.error().message.find(full.label), std::string::npos)
       << verified.error().message;
+}
+
+TEST(PgBackRestCreate, PgBackRestsOwnErrorIsOneLineWithoutSecrets) {
+  config::Config config;
+  config.backup.method = "pgbackrest";
+  config.backup.pgbackrest_config = "/nonexistent/pgbackrest.conf";
+  Result<std::vector<PgBackRestBackup>> list = backup::PgBackRestList(config);
+  ASSERT_FALSE(list.ok());
+  EXPECT_EQ(list.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(list.error().message.find("pgbackrest info failed"), std::string::npos)
+      << list.error().message;
+  EXPECT_NE(list.error().message.find("/nonexistent/pgbackrest.conf"), std::string::npos)
+      << list.error().message;
+  EXPECT_EQ(list.error().message.find('\n'), std::string::npos) << list.error().message;
+
+  EXPECT_EQ(
+      backup::pgbackrest::Scrub("ERROR: [056]: unable to connect to 'host=h password=s3cret'"),
+      "ERROR: [056]: unable to connect to 'host=h password=***");
+  EXPECT_EQ(backup::pgbackrest::Scrub("postgresql://analytics:s3cret@db/x"),
+            "postgresql://analytics:***@db/x");
 }
 
 }  // namespace
