@@ -23,9 +23,11 @@ if [ "${1:-}" != "--run" ]; then
   # And what the tests use: real PostgreSQL and Redis servers, the sqlite3
   # shell, clang-format (CI checks every file), Google Benchmark, and
   # prometheus for promtool (tests check a real /metrics scrape and the
-  # `alerts export` rules with it).
+  # `alerts export` rules with it), and pgbackrest (backup.method pgbackrest:
+  # incremental backups and point-in-time restore, tested for real).
   packages+=(build-essential clang-format sqlite3 libbenchmark-dev
-             postgresql-15 postgresql-client-15 redis-server redis-tools prometheus)
+             postgresql-15 postgresql-client-15 redis-server redis-tools prometheus
+             pgbackrest)
 fi
 if [ "${1:-}" = "--bench" ]; then
   # wrk drives the load; nginx is the HTTP reference; the Python peer

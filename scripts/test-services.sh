@@ -6,6 +6,9 @@
 #   scripts/test-services.sh stop [DIR]
 #   scripts/test-services.sh postgres start|stop|kill DIR PORT   # one instance (fault tests)
 #   scripts/test-services.sh redis start|stop|kill DIR PORT
+#   scripts/test-services.sh pgbackrest start DIR PORT  # PostgreSQL in DIR/pg archiving its
+#       WAL into a pgBackRest repository DIR/pgbackrest (stanza "analytics", config
+#       DIR/pgbackrest.conf, stanza created); later starts/stops: `postgres … DIR/pg PORT`
 #
 # PostgreSQL refuses to run as root: as root the server runs as `postgres`.
 set -euo pipefail
@@ -20,7 +23,7 @@ as_pg() {
 }
 
 postgres_start() {
-  local dir=$1 port=$2
+  local dir=$1 port=$2 extra_conf=${3:-}
   mkdir -p "$dir"
   if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir"; chmod 700 "$dir"; fi
   if [ ! -f "$dir/PG_VERSION" ]; then
@@ -35,6 +38,7 @@ synchronous_commit = off
 full_page_writes = off
 shared_preload_libraries = 'pg_stat_statements'
 CONF
+    if [ -n "$extra_conf" ]; then printf '%s\n' "$extra_conf" >>"$dir/postgresql.conf"; fi
   fi
   if ! as_pg "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
     as_pg "$PG_BIN/pg_ctl" -D "$dir" -o "-p $port" -l "$dir/server.log" -w -t 30 start >/dev/null
@@ -57,6 +61,48 @@ postgres_stop() {
   local dir=$1 mode=${2:-fast}
   [ -f "$dir/postmaster.pid" ] || return 0
   as_pg "$PG_BIN/pg_ctl" -D "$dir" -m "$mode" -w -t 30 stop >/dev/null || true
+}
+
+# PostgreSQL archiving to pgBackRest, everything inside DIR. pgBackRest runs as
+# the cluster owner (archive_command runs as that user, and repository files
+# must stay writable by it), so as root every pgbackrest call is `as_pg`.
+pgbackrest_start() {
+  local dir=$1 port=$2
+  local conf=$dir/pgbackrest.conf repo=$dir/pgbackrest
+  mkdir -p "$repo/repo" "$repo/log" "$repo/lock"
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres:postgres "$repo"; fi
+  cat >"$conf" <<CONF
+[global]
+repo1-path=$repo/repo
+log-path=$repo/log
+lock-path=$repo/lock
+log-level-file=off
+start-fast=y
+compress-type=zst
+archive-async=n
+
+[analytics]
+pg1-path=$dir/pg
+pg1-port=$port
+pg1-socket-path=$dir/pg
+pg1-user=postgres
+CONF
+  chmod 644 "$conf"
+  # Archiving starts with an empty archive_command (WAL waits, nothing
+  # fails) and gets the real one once the stanza exists: archive-push before
+  # stanza-create fails, and the archiver then backs off for a minute.
+  local first=0
+  [ -f "$dir/pg/PG_VERSION" ] || first=1
+  postgres_start "$dir/pg" "$port" "wal_level = replica
+archive_mode = on
+archive_command = ''
+max_wal_senders = 3"
+  if [ "$first" -eq 1 ]; then
+    as_pg pgbackrest --config="$conf" --stanza=analytics --log-level-console=warn stanza-create
+    echo "archive_command = 'pgbackrest --config=$conf --stanza=analytics archive-push %p'" \
+      >>"$dir/pg/postgresql.conf"
+    as_pg "$PG_BIN/pg_ctl" -D "$dir/pg" reload >/dev/null
+  fi
 }
 
 redis_start() {
@@ -105,6 +151,12 @@ case "${1:-}" in
       *) echo "usage: $0 postgres start|stop|kill DIR PORT" >&2; exit 2 ;;
     esac
     ;;
+  pgbackrest)
+    case "$2" in
+      start) pgbackrest_start "$3" "$4" ;;
+      *) echo "usage: $0 pgbackrest start DIR PORT" >&2; exit 2 ;;
+    esac
+    ;;
   redis)
     case "$2" in
       start) redis_start "$3" "$4" ;;
@@ -114,7 +166,7 @@ case "${1:-}" in
     esac
     ;;
   *)
-    sed -n '2,12p' "$0" >&2
+    sed -n '2,15p' "$0" >&2
     exit 2
     ;;
 esac

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/result.h"
 #include "base/time.h"
 #include "config/config.h"
@@ -41,6 +42,15 @@ Result<std::string> PgBackRestRestore(const config::Config& config, Time target,
 // Expires backups past backup.retention_days (pgbackrest expire), never the
 // newest full nor one a kept backup depends on. Returns the labels removed.
 Result<std::vector<std::string>> PgBackRestExpire(const config::Config& config);
+// The same with "now" from `clock` (tests).
+Result<std::vector<std::string>> PgBackRestExpire(const config::Config& config, const Clock& clock);
+// How many full backups (the newest ones) retention keeps at `now`: every
+// full finished within `retention_days`, plus the newest one finished before
+// that window (it and its WAL are what a restore to the window's first
+// moment needs), and never fewer than one while there is a full. A kept full
+// keeps its differentials and incrementals.
+int PgBackRestFullsToKeep(const std::vector<PgBackRestBackup>& backups, Time now,
+                          int retention_days);
 
 // What doctor checks when backup.method is pgbackrest: archive_mode,
 // archive_command (names pgbackrest and the stanza), and pg_stat_archiver

@@ -168,6 +168,7 @@ std::vector<Check> RunDoctor(const DoctorInputs& in) {
   const bool db_up = in.db != nullptr && checks[1].status == CheckStatus::kOk;
   add(CheckJobs(in.jobs, db_up));
   add(CheckDisks(config));
+  add(CheckPgBackRest(config));
   return checks;
 }
 

@@ -64,6 +64,9 @@ std::vector<Check> CheckCache(const config::Config& config, const std::string& s
 std::vector<Check> CheckLogs(const config::LoggingOptions& logging, Time since);
 std::vector<Check> CheckJobs(jobs::JobRunner* jobs, bool db_up);
 std::vector<Check> CheckDisks(const config::Config& config);
+// backup.method pgbackrest: one row per backup::PgBackRestArchiveChecks
+// ("pgbackrest:archive_mode", …; doctor_backup.cc); none for other methods.
+std::vector<Check> CheckPgBackRest(const config::Config& config);
 
 // The server's base URL from config.server ("http://127.0.0.1:8080"; a
 // wildcard host is reached on loopback).

