@@ -33,21 +33,52 @@ Result<void> AuditRepository::AppendEach(const AuditEntry& common,
   return Ok();
 }
 
-Result<std::vector<AuditEntry>> AuditRepository::List(const std::string& action,
-                                                      const std::string& user_id, Time since,
-                                                      int limit) {
-  auto rows = tx_.Query(
-      "SELECT id, timestamp, actor, user_id, action, entity, entity_id, \"before\", \"after\", "
-      "request_id FROM audit_log WHERE timestamp >= $1 AND ($2 = '' OR action = $2) "
-      "AND ($3 = '' OR user_id = $3) ORDER BY id DESC LIMIT $4",
-      {since, action, user_id, std::int64_t{limit}});
-  if (!rows.ok()) return rows.error();
+namespace {
+
+constexpr const char* kColumns =
+    "id, timestamp, actor, user_id, action, entity, entity_id, \"before\", \"after\", "
+    "request_id";
+
+std::vector<AuditEntry> Entries(const std::vector<Row>& rows) {
   std::vector<AuditEntry> entries;
-  for (const Row& r : *rows) {
+  entries.reserve(rows.size());
+  for (const Row& r : rows) {
     entries.push_back(AuditEntry{r.Int(0), r.TimeAt(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5),
                                  r.Text(6), r.OptText(7), r.OptText(8), r.Text(9)});
   }
   return entries;
+}
+
+}  // namespace
+
+Result<std::vector<AuditEntry>> AuditRepository::List(const std::string& action,
+                                                      const std::string& user_id, Time since,
+                                                      int limit) {
+  auto rows = tx_.Query(std::string("SELECT ") + kColumns +
+                            " FROM audit_log WHERE timestamp >= $1 AND ($2 = '' OR action = $2) "
+                            "AND ($3 = '' OR user_id = $3) ORDER BY id DESC LIMIT $4",
+                        {since, action, user_id, std::int64_t{limit}});
+  if (!rows.ok()) return rows.error();
+  return Entries(*rows);
+}
+
+Result<std::vector<AuditEntry>> AuditRepository::ListLatestDeletes(const std::string& user_id,
+                                                                   Time since, Time until,
+                                                                   int limit) {
+  // A task's audit rows are ordered by id: one user's writes run one after
+  // another under the user's lock, so a later id is a later write. The
+  // subquery reads the user's rows past the candidate's id (on PostgreSQL
+  // the primary key (user_id, id)), a few for a recent window.
+  auto rows =
+      tx_.Query(std::string("SELECT ") + kColumns +
+                    " FROM audit_log a WHERE a.user_id = $1 AND a.action = 'DELETE' "
+                    "AND a.entity = 'task' AND a.timestamp >= $2 AND a.timestamp < $3 "
+                    "AND NOT EXISTS (SELECT 1 FROM audit_log b WHERE b.user_id = a.user_id "
+                    "AND b.id > a.id AND b.entity = a.entity AND b.entity_id = a.entity_id) "
+                    "ORDER BY a.id LIMIT $4",
+                {user_id, since, until, std::int64_t{limit}});
+  if (!rows.ok()) return rows.error();
+  return Entries(*rows);
 }
 
 }  // namespace analytics::storage
