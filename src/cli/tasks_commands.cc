@@ -121,8 +121,10 @@ int Undelete(const Context& context, const UndeleteArgs& args) {
     if (!error.field.empty()) error.field = "--" + error.field;
     return Fail(error);
   }
-  Print(context, args, *window, request_id, *undone);
+  // Before printing: a reader that stops early (`| head`) must not stop the
+  // invalidation with SIGPIPE.
   if (!args.dry_run && !undone->empty()) InvalidateServerCache(opened->config, args.user);
+  Print(context, args, *window, request_id, *undone);
   return kExitOk;
 }
 

@@ -66,17 +66,22 @@ Result<std::vector<AuditEntry>> AuditRepository::ListLatestDeletes(const std::st
                                                                    Time since, Time until,
                                                                    int limit) {
   // A task's audit rows are ordered by id: one user's writes run one after
-  // another under the user's lock, so a later id is a later write. The
-  // subquery reads the user's rows past the candidate's id (on PostgreSQL
-  // the primary key (user_id, id)), a few for a recent window.
-  auto rows =
-      tx_.Query(std::string("SELECT ") + kColumns +
-                    " FROM audit_log a WHERE a.user_id = $1 AND a.action = 'DELETE' "
-                    "AND a.entity = 'task' AND a.timestamp >= $2 AND a.timestamp < $3 "
-                    "AND NOT EXISTS (SELECT 1 FROM audit_log b WHERE b.user_id = a.user_id "
-                    "AND b.id > a.id AND b.entity = a.entity AND b.entity_id = a.entity_id) "
-                    "ORDER BY a.id LIMIT $4",
-                {user_id, since, until, std::int64_t{limit}});
+  // another under the user's lock, so a later id is a later write. A DELETE
+  // is its task's latest row when it is the task's largest id among the
+  // user's rows from the window's first DELETE on (a later row has a larger
+  // id still): one range read of the user's recent rows (PostgreSQL: its
+  // primary key (user_id, id)) and a hash join, linear in the window, where a
+  // NOT EXISTS per candidate was quadratic (5000 deletions: past 5 s).
+  auto rows = tx_.Query(
+      "WITH d AS (SELECT id, timestamp, actor, user_id, action, entity, entity_id, \"before\", "
+      "\"after\", request_id FROM audit_log WHERE user_id = $1 AND action = 'DELETE' AND "
+      "entity = 'task' AND timestamp >= $2 AND timestamp < $3), "
+      "latest AS (SELECT entity_id, MAX(id) AS id FROM audit_log WHERE user_id = $1 AND "
+      "entity = 'task' AND id >= (SELECT MIN(id) FROM d) GROUP BY entity_id) "
+      "SELECT d.id, d.timestamp, d.actor, d.user_id, d.action, d.entity, d.entity_id, "
+      "d.\"before\", d.\"after\", d.request_id FROM d JOIN latest ON latest.id = d.id "
+      "ORDER BY d.id LIMIT $4",
+      {user_id, since, until, std::int64_t{limit}});
   if (!rows.ok()) return rows.error();
   return Entries(*rows);
 }
