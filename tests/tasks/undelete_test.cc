@@ -125,6 +125,7 @@ class UndeleteTest : public ::testing::TestWithParam<test::Backend> {
   struct Story {
     std::string numbers_before;  // the overview before any deletion
     std::int64_t before_window, in_a, in_b, redeleted, restored_later, deleted_after, kept;
+    std::int64_t again_in_window;  // deleted before the window, restored, deleted in it
     std::int64_t other_user;
   };
   Story Tell() {
@@ -140,10 +141,13 @@ class UndeleteTest : public ::testing::TestWithParam<test::Backend> {
     s.deleted_after =
         Make("u", "deleted again after the window", TaskStatus::kTodo, Priority::kHigh);
     s.kept = Make("u", "never deleted", TaskStatus::kDone, Priority::kMedium);
+    s.again_in_window = Make("u", "deleted before, again in", TaskStatus::kTodo, Priority::kUrgent);
     s.other_user = Make("other", "another user's", TaskStatus::kTodo, Priority::kLow);
     clock_.Set(At("11:00"));
     Delete(s.before_window);
     s.numbers_before = Numbers();  // the window's deletions are what undelete undoes
+    clock_.Set(At("11:30"));
+    Delete(s.again_in_window);
     clock_.Set(At("12:05"));
     Delete(s.in_a);
     Delete(s.in_b);
@@ -155,6 +159,9 @@ class UndeleteTest : public ::testing::TestWithParam<test::Backend> {
     Restore(s.redeleted);
     Restore(s.restored_later);
     Restore(s.deleted_after);
+    Restore(s.again_in_window);
+    clock_.Set(At("12:30"));
+    Delete(s.again_in_window);
     clock_.Set(At("12:40"));
     Delete(s.redeleted);
     clock_.Set(At("13:30"));
@@ -191,13 +198,15 @@ TEST_P(UndeleteTest, RestoresExactlyTheTasksDeletedInTheWindow) {
   auto undone = service_->Undelete(Operator(), "u", At("12:00"), At("13:00"), false);
 
   ASSERT_TRUE(undone.ok()) << undone.error().message;
-  EXPECT_EQ(Ids(*undone), (std::vector<std::int64_t>{s.in_a, s.in_b, s.redeleted}));
+  EXPECT_EQ(Ids(*undone),
+            (std::vector<std::int64_t>{s.in_a, s.in_b, s.again_in_window, s.redeleted}));
   EXPECT_EQ(undone->front().deleted_at, At("12:05"));
   EXPECT_EQ(undone->back().deleted_at, At("12:40"));
   for (const auto& u : *undone) EXPECT_FALSE(u.task.deleted);
   EXPECT_FALSE(IsDeleted(s.in_a));
   EXPECT_FALSE(IsDeleted(s.in_b));
   EXPECT_FALSE(IsDeleted(s.redeleted));
+  EXPECT_FALSE(IsDeleted(s.again_in_window));
   EXPECT_TRUE(IsDeleted(s.before_window)) << "deleted before the window";
   EXPECT_TRUE(IsDeleted(s.deleted_after)) << "deleted again after the window";
   EXPECT_FALSE(IsDeleted(s.restored_later));
@@ -251,9 +260,9 @@ TEST_P(UndeleteTest, EachRestoreHasAnAuditRowOfTheRun) {
 
   ASSERT_TRUE(undone.ok()) << undone.error().message;
   std::vector<storage::AuditEntry> restores = Audit("RESTORE");
-  ASSERT_EQ(restores.size(), restores_before + 3);
+  ASSERT_EQ(restores.size(), restores_before + 4);
   std::set<std::string> audited;
-  for (std::size_t i = 0; i < 3; ++i) {
+  for (std::size_t i = 0; i < 4; ++i) {
     const storage::AuditEntry& e = restores[i];
     audited.insert(e.entity_id);
     EXPECT_EQ(e.actor, "cli:tester");
@@ -265,12 +274,13 @@ TEST_P(UndeleteTest, EachRestoreHasAnAuditRowOfTheRun) {
     EXPECT_NE(e.after->find("\"deleted\":false"), std::string::npos) << *e.after;
   }
   EXPECT_EQ(audited, (std::set<std::string>{std::to_string(s.in_a), std::to_string(s.in_b),
+                                            std::to_string(s.again_in_window),
                                             std::to_string(s.redeleted)}));
 
   auto again = service_->Undelete(Operator(), "u", At("12:00"), At("13:00"), false);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->empty()) << "a second run finds nothing left to undo";
-  EXPECT_EQ(Audit("RESTORE").size(), restores_before + 3);
+  EXPECT_EQ(Audit("RESTORE").size(), restores_before + 4);
 }
 
 TEST_P(UndeleteTest, AFailurePartWayRestoresNothingAndAuditsNothing) {
@@ -309,7 +319,7 @@ TEST_P(UndeleteTest, AFailurePartWayRestoresNothingAndAuditsNothing) {
                                                   : "DROP TRIGGER fail_restore ON audit_log");
   auto retried = service_->Undelete(Operator(), "u", At("12:00"), At("13:00"), false);
   ASSERT_TRUE(retried.ok()) << retried.error().message;
-  EXPECT_EQ(retried->size(), 3u);
+  EXPECT_EQ(retried->size(), 4u);
   EXPECT_FALSE(IsDeleted(s.in_a));
   EXPECT_NE(Numbers(), numbers_deleted);
   EXPECT_TRUE(AggregatesExact());
@@ -323,7 +333,8 @@ TEST_P(UndeleteTest, ADryRunListsTheSameTasksAndChangesNothing) {
   auto listed = service_->Undelete(Operator(), "u", At("12:00"), At("13:00"), true);
 
   ASSERT_TRUE(listed.ok()) << listed.error().message;
-  EXPECT_EQ(Ids(*listed), (std::vector<std::int64_t>{s.in_a, s.in_b, s.redeleted}));
+  EXPECT_EQ(Ids(*listed),
+            (std::vector<std::int64_t>{s.in_a, s.in_b, s.again_in_window, s.redeleted}));
   for (const auto& u : *listed) EXPECT_TRUE(u.task.deleted);
   EXPECT_TRUE(IsDeleted(s.in_a));
   EXPECT_EQ(Audit("").size(), audit_rows);
@@ -359,8 +370,8 @@ TEST_P(UndeleteTest, AuditListFiltersByActionUserAndSince) {
     auto since = audit.List("", "", At("13:00"), 100);
     auto limited = audit.List("", "", Time{}, 2);
     if (!deletes_u.ok() || !other.ok() || !since.ok() || !limited.ok()) return Internal("list");
-    // 12:05 five, 12:40 one, 13:30 one; newest first.
-    EXPECT_EQ(deletes_u->size(), 7u);
+    // 12:05 five, 12:30, 12:40 and 13:30 one each; newest first.
+    EXPECT_EQ(deletes_u->size(), 8u);
     for (const auto& e : *deletes_u) EXPECT_EQ(e.action, "DELETE");
     EXPECT_TRUE(std::is_sorted(deletes_u->begin(), deletes_u->end(),
                                [](const auto& a, const auto& b) { return a.id > b.id; }));
