@@ -44,6 +44,8 @@ class TasksHandler {
   Response Update(Request& request, const Caller& caller);
   Response Delete(Request& request, const Caller& caller);
   Response Restore(Request& request, const Caller& caller);
+  // POST /api/v1/admin/users/{uid}/undelete?since=&until=&dry_run= (TaskService::Undelete).
+  Response Undelete(Request& request, const Caller& caller);
 
  private:
   Services& s_;

@@ -53,6 +53,8 @@ std::vector<Route> BuildRoutes(UsersHandler& users, TasksHandler& tasks, StatsHa
        /*fast=*/true},
       {Method::kGet, u + "/export", Access::kOwner, bind(exports, &ExportHandler::Export),
        /*fast=*/false, /*cost=*/10},
+      {Method::kPost, "/api/v1/admin/users/{uid}/undelete", Access::kAdmin,
+       bind(tasks, &TasksHandler::Undelete)},
       {Method::kPost, "/api/v1/admin/cache/invalidate", Access::kAdmin,
        bind(ops, &OpsHandler::InvalidateCache)},
       {Method::kGet, "/api/v1/admin/jobs", Access::kAdmin, bind(jobs, &JobsHandler::Status)},

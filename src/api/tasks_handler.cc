@@ -3,6 +3,7 @@
 
 #include "api/handlers.h"
 #include "api/json_input.h"
+#include "base/relative_time.h"
 #include "model/task_json.h"
 
 namespace analytics::api {
@@ -161,6 +162,37 @@ Response TasksHandler::Restore(Request& request, const Caller& caller) {
       s_.tasks.Restore(Context(request, caller), std::string(request.PathParam("uid")), *id);
   if (!task.ok()) return Problem(task.error());
   return TaskResponse(http::status::kOk, *task);
+}
+
+Response TasksHandler::Undelete(Request& request, const Caller& caller) {
+  const Time now = s_.clock.Now();
+  auto since_text = request.QueryParam("since");
+  if (!since_text) return Problem(InvalidArgument("since", "since is required"));
+  auto since = ParseSinceOrError(*since_text, now, "since");
+  if (!since.ok()) return Problem(since.error());
+  Result<Time> until = now;
+  if (auto text = request.QueryParam("until")) until = ParseSinceOrError(*text, now, "until");
+  if (!until.ok()) return Problem(until.error());
+  auto dry_run = BoolParam(request, "dry_run", false);
+  if (!dry_run.ok()) return Problem(dry_run.error());
+  const std::string uid(request.PathParam("uid"));
+  auto undone = s_.tasks.Undelete(Context(request, caller), uid, *since, *until, *dry_run);
+  if (!undone.ok()) return Problem(undone.error());
+  nlohmann::ordered_json tasks = nlohmann::ordered_json::array();
+  for (const auto& u : *undone) {
+    tasks.push_back(
+        {{"id", u.task.id}, {"title", u.task.title}, {"deleted_at", FormatTime(u.deleted_at)}});
+  }
+  nlohmann::ordered_json body = {
+      {"user_id", uid},
+      {"since", FormatTime(*since)},
+      {"until", FormatTime(*until)},
+      {"dry_run", *dry_run},
+      {"request_id",
+       *dry_run ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(request.request_id)},
+      {"count", undone->size()},
+      {"tasks", std::move(tasks)}};
+  return http::JsonResponse(http::status::kOk, body.dump());
 }
 
 }  // namespace analytics::api

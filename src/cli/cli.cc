@@ -28,6 +28,8 @@ constexpr void (*kCommandGroups[])(CLI::App&, Context&) = {
     AddNotifyCommand,
     AddCacheCommands,
     AddAnomaliesCommand,
+    AddAuditCommands,
+    AddTasksCommands,
 };
 // clang-format on
 

@@ -68,5 +68,7 @@ void AddIncidentCommands(CLI::App& cli, Context& context);
 void AddNotifyCommand(CLI::App& cli, Context& context);
 void AddCacheCommands(CLI::App& cli, Context& context);
 void AddAnomaliesCommand(CLI::App& cli, Context& context);
+void AddAuditCommands(CLI::App& cli, Context& context);  // audit list
+void AddTasksCommands(CLI::App& cli, Context& context);  // tasks undelete
 
 }  // namespace analytics::cli

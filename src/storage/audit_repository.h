@@ -37,9 +37,16 @@ class AuditRepository {
   Result<void> AppendCreates(const AuditEntry& common, const std::vector<model::Task>& tasks);
   // AppendCreates one Append per task: the row-by-row WritePath.
   Result<void> AppendEach(const AuditEntry& common, const std::vector<model::Task>& tasks);
-  // Newest first; empty `action`/`user_id` match all.
+  // Newest first (by id); empty `action`/`user_id` match all; at most `limit`
+  // rows with timestamp >= `since`.
   Result<std::vector<AuditEntry>> List(const std::string& action, const std::string& user_id,
                                        Time since, int limit);
+  // The DELETE rows of `user_id`'s tasks with `since` <= timestamp < `until`
+  // that are their task's latest audit row (no RESTORE or later DELETE
+  // since): the deletions of the window that nothing has undone or redone.
+  // Oldest first, at most `limit`.
+  Result<std::vector<AuditEntry>> ListLatestDeletes(const std::string& user_id, Time since,
+                                                    Time until, int limit);
 
  private:
   Transaction& tx_;

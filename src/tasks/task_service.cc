@@ -1,5 +1,7 @@
 #include "tasks/task_service.h"
 
+#include <charconv>
+
 #include "base/utf8.h"
 #include "model/task_json.h"
 #include "storage/audit_repository.h"
@@ -17,7 +19,7 @@ constexpr auto kFutureSlack = std::chrono::minutes(5);
 storage::AuditEntry AuditOfWrite(const WriteContext& ctx, Time now, const std::string& action) {
   storage::AuditEntry e;
   e.timestamp = now;
-  e.actor = ctx.caller.actor();
+  e.actor = ctx.actor.empty() ? ctx.caller.actor() : ctx.actor;
   e.action = action;
   e.entity = "task";
   e.request_id = ctx.request_id;
@@ -33,6 +35,38 @@ storage::AuditEntry Audit(const WriteContext& ctx, Time now, const std::string& 
   if (before) e.before = model::ToJson(*before);
   if (after) e.after = model::ToJson(*after);
   return e;
+}
+
+// The one change of a read-modify-write (Update, Delete, Restore, Undelete):
+// `change` applied to `before`, stored with the derived rows and the audit
+// row in the caller's transaction. REQUIRES: the user is locked (LockUser).
+template <typename Change>
+Result<Task> Apply(storage::Transaction& tx, const WriteContext& ctx, const Task& before,
+                   const char* action, Time now, Change change) {
+  storage::TaskRepository repo(tx);
+  Task changed = before;
+  ANALYTICS_RETURN_IF_ERROR(change(changed, now));
+  changed.updated_at = std::max(now, changed.created_at);
+  ANALYTICS_RETURN_IF_ERROR(repo.Update(changed));
+  ANALYTICS_RETURN_IF_ERROR(repo.RecordChange(before, changed, DayOf(now)));
+  ANALYTICS_RETURN_IF_ERROR(
+      storage::AuditRepository(tx).Append(Audit(ctx, now, action, before, changed)));
+  return changed;
+}
+
+Result<void> RestoreChange(Task& t, Time) {
+  if (!t.deleted) return Conflict("task is not deleted");
+  t.deleted = false;
+  t.deleted_at.reset();
+  return Ok();
+}
+
+std::optional<std::int64_t> TaskId(const std::string& entity_id) {
+  std::int64_t id = 0;
+  const char* end = entity_id.data() + entity_id.size();
+  auto [at, ec] = std::from_chars(entity_id.data(), end, id);
+  if (ec != std::errc() || at != end || id < 1) return std::nullopt;
+  return id;
 }
 
 }  // namespace
@@ -189,15 +223,7 @@ Result<Task> TaskService::Modify(const WriteContext& ctx, const std::string& use
     if (!locked.ok()) return locked.error();
     auto before = repo.Find(user_id, id);
     if (!before.ok()) return before.error();
-    Time now = clock_.Now();
-    Task changed = *before;
-    ANALYTICS_RETURN_IF_ERROR(change(changed, now));
-    changed.updated_at = std::max(now, changed.created_at);
-    ANALYTICS_RETURN_IF_ERROR(repo.Update(changed));
-    ANALYTICS_RETURN_IF_ERROR(repo.RecordChange(*before, changed, DayOf(now)));
-    ANALYTICS_RETURN_IF_ERROR(
-        storage::AuditRepository(tx).Append(Audit(ctx, now, action, *before, changed)));
-    return changed;
+    return Apply(tx, ctx, *before, action, clock_.Now(), change);
   });
   if (!after.ok()) return after.error();
   Committed(user_id, std::nullopt, std::nullopt);
@@ -235,12 +261,58 @@ Result<Task> TaskService::Delete(const WriteContext& ctx, const std::string& use
 
 Result<Task> TaskService::Restore(const WriteContext& ctx, const std::string& user_id,
                                   std::int64_t id) {
-  return Modify(ctx, user_id, id, "RESTORE", [](Task& t, Time) -> Result<void> {
-    if (!t.deleted) return Conflict("task is not deleted");
-    t.deleted = false;
-    t.deleted_at.reset();
-    return Ok();
-  });
+  return Modify(ctx, user_id, id, "RESTORE", RestoreChange);
+}
+
+Result<std::vector<UndeletedTask>> TaskService::Undelete(const WriteContext& ctx,
+                                                         const std::string& user_id, Time since,
+                                                         Time until, bool dry_run) {
+  if (until <= since) return InvalidArgument("until", "until must be after since");
+  // Candidates are read under the user's lock, in the transaction that
+  // restores them: a write racing the undelete either committed before (and
+  // is seen) or waits for it.
+  auto work = [&](storage::Transaction& tx) -> Result<std::vector<UndeletedTask>> {
+    storage::TaskRepository repo(tx);
+    if (dry_run) {
+      auto aggregates = repo.LoadAggregates(user_id);  // kNotFound: no such user
+      if (!aggregates.ok()) return aggregates.error();
+    } else {
+      auto locked = repo.LockUser(user_id);
+      if (!locked.ok()) return locked.error();
+      if (!*locked) return NotFound("user '" + user_id + "' not found");
+    }
+    auto deletes =
+        storage::AuditRepository(tx).ListLatestDeletes(user_id, since, until, kMaxUndelete + 1);
+    if (!deletes.ok()) return deletes.error();
+    if (deletes->size() > static_cast<std::size_t>(kMaxUndelete)) {
+      return InvalidArgument("since",
+                             "more than 10000 tasks were deleted in the window; narrow it");
+    }
+    const Time now = clock_.Now();
+    std::vector<UndeletedTask> undone;
+    for (const storage::AuditEntry& deletion : *deletes) {
+      std::optional<std::int64_t> id = TaskId(deletion.entity_id);
+      if (!id) continue;
+      auto task = repo.Find(user_id, *id);
+      if (!task.ok() && task.error().code == ErrorCode::kNotFound) continue;
+      if (!task.ok()) return task.error();
+      // The audit log says deleted, the row may not (rows written outside
+      // TaskService, e.g. a table restored from a backup): the row decides.
+      if (!task->deleted) continue;
+      if (dry_run) {
+        undone.push_back(UndeletedTask{*task, deletion.timestamp});
+        continue;
+      }
+      auto restored = Apply(tx, ctx, *task, "RESTORE", now, RestoreChange);
+      if (!restored.ok()) return restored.error();
+      undone.push_back(UndeletedTask{std::move(*restored), deletion.timestamp});
+    }
+    return undone;
+  };
+  auto undone = dry_run ? storage::ReadValue(db_, work) : storage::WriteValue(db_, work);
+  if (!undone.ok()) return undone.error();
+  if (!undone->empty() && !dry_run) Committed(user_id, std::nullopt, std::nullopt);
+  return undone;
 }
 
 Result<std::vector<Task>> TaskService::List(const storage::TaskFilter& filter) {

@@ -40,10 +40,20 @@ struct TaskPatch {
 struct WriteContext {
   model::Caller caller;
   std::string request_id;
+  // audit_log.actor when set (an operator's tool: "cli:alice"); else caller.actor().
+  std::string actor{};
+};
+
+// A task Undelete restored (or, in a dry run, would restore).
+struct UndeletedTask {
+  model::Task task;  // as restored (as it is, in a dry run)
+  Time deleted_at;   // when the deletion being undone happened (its audit row)
 };
 
 inline constexpr std::size_t kMaxBatchSize = 10'000;
 inline constexpr int kMaxPageSize = 1000;
+// Tasks one Undelete restores at most (one transaction).
+inline constexpr int kMaxUndelete = 10'000;
 // Rows per read of an export stream (api/export_handler.cc): larger than an
 // API page, since each read is a round trip; small enough that the pages in
 // flight on the worker threads keep memory flat.
@@ -75,6 +85,17 @@ class TaskService {
   Result<model::Task> Delete(const WriteContext& ctx, const std::string& user_id, std::int64_t id);
   // Errors: kNotFound, kConflict (not deleted).
   Result<model::Task> Restore(const WriteContext& ctx, const std::string& user_id, std::int64_t id);
+  // Undoes the deletions of `user_id`'s tasks made in [since, until), from
+  // audit_log: restores each task whose latest audit row is a DELETE in the
+  // window and that is still deleted (a task restored since, or deleted again
+  // after `until`, is left alone), as Restore does (task, aggregates and a
+  // RESTORE audit row), all in one transaction under the user's lock; then
+  // refreshes the user's cached stats once. Oldest deletion first. With
+  // `dry_run`, reads the same and changes nothing. Errors: kInvalidArgument
+  // ("until" not after "since"; "since": more than kMaxUndelete tasks),
+  // kNotFound (no such user), kUnavailable.
+  Result<std::vector<UndeletedTask>> Undelete(const WriteContext& ctx, const std::string& user_id,
+                                              Time since, Time until, bool dry_run);
   // One page in id order, read by one statement; REQUIRES: 1 <= filter.limit <=
   // max(kMaxPageSize + 1, kExportPageSize) (the extra row tells a caller whether
   // another page follows).
