@@ -42,7 +42,9 @@ Result<void> ReplaceTable(storage::Database& live, storage::Database& scratch,
     }
     auto deleted = tx.Execute("DELETE FROM " + QuoteIdent(table));
     if (!deleted.ok()) return deleted.error();
-    const std::string insert = "INSERT INTO " + QuoteIdent(table) + " VALUES (";
+    // PostgreSQL: the backup's ids go in as they were, identity columns too.
+    const std::string insert = "INSERT INTO " + QuoteIdent(table) +
+                               (pg ? " OVERRIDING SYSTEM VALUE VALUES (" : " VALUES (");
     Result<void> copy_error = Ok();
     Result<void> read = scratch.Read([&](storage::Transaction& from) -> Result<void> {
       return from.ForEach("SELECT * FROM " + QuoteIdent(table), {}, [&](const storage::Row& row) {
@@ -90,7 +92,9 @@ Result<RestorePlan> PlanRestore(const Env& env, const BackupInfo& backup, const 
   plan.id = m.id;
   plan.table = table;
   plan.verification = *verification;
-  plan.refresh_views = true;
+  // A whole restore brings back the view tables as they were; one table's
+  // rows change what the views derive from it.
+  plan.refresh_views = !table.empty();
   for (const TableEntry& t : m.tables) {
     if (!table.empty() && t.name != table) continue;
     TableChange change;
