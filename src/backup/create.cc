@@ -167,9 +167,13 @@ Result<BackupInfo> Create(const Env& env, const Progress& progress) {
   manifest.source = std::string(env.db.dialect().name());
   manifest.database = env.db.description();
   manifest.host = HostName();
-  const fs::path partial = dir / (std::string(kPartialPrefix) + manifest.id);
-  fs::create_directory(partial, ec);
-  if (ec) return Unavailable(ErrnoText("create " + partial.string(), ec.value()));
+  fs::path partial = dir / (std::string(kPartialPrefix) + manifest.id);
+  // create_directory is false when another backup took the name first.
+  while (!fs::create_directory(partial, ec)) {
+    if (ec) return Unavailable(ErrnoText("create " + partial.string(), ec.value()));
+    manifest.id = NewId(dir, manifest.started_at);
+    partial = dir / (std::string(kPartialPrefix) + manifest.id);
+  }
   Say(progress, "start", partial.string());
   Result<void> made = manifest.source == "postgresql"
                           ? PostgresData(env, partial, manifest, progress)

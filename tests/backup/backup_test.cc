@@ -228,6 +228,65 @@ TEST_P(BackupTest, FailedCreateLeavesNoFolder) {
   EXPECT_TRUE(listed->empty());
 }
 
+// A tmpfs of `size` mounted on a fresh folder (a full disk), unmounted on
+// destruction. Needs root, as the tests run (CI too).
+class SmallDisk {
+ public:
+  explicit SmallDisk(const std::string& size) {
+    mounted_ =
+        test::RunCommand("mount -t tmpfs -o size=" + size + " tmpfs '" + dir_.path() + "'") == 0;
+  }
+  ~SmallDisk() {
+    if (mounted_) test::RunCommand("umount '" + dir_.path() + "'");
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& path() const { return dir_.path(); }
+
+ private:
+  test::TempDir dir_;
+  bool mounted_ = false;
+};
+
+TEST_P(BackupTest, FullDiskFailsNamingEnospcAndLeavesNoPartialFolder) {
+  // About 2 MB of random text: more than the disk holds, compressed or not.
+  const std::string filler =
+      GetParam() == Backend::kPostgresRedis
+          ? "CREATE TABLE filler AS SELECT i, (SELECT string_agg(md5(random()::text || i || j), "
+            "'') FROM generate_series(1, 32) j) AS x FROM generate_series(1, 2000) i"
+          : "CREATE TABLE filler AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+            "FROM n WHERE i < 2000) SELECT i, hex(randomblob(512)) AS x FROM n";
+  ASSERT_TRUE(app().db().ExecuteOutsideTransaction(filler).ok());
+  SmallDisk disk("256k");
+  ASSERT_TRUE(disk.mounted()) << "mount -t tmpfs failed (the tests need root)";
+  config::Config config = app().config();
+  config.backup.dir = disk.path() + "/backups";
+  auto made = Create(Env{app().db(), config, app().clock(), nullptr});
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(made.error().message.find("ENOSPC"), std::string::npos) << made.error().message;
+  EXPECT_TRUE(std::filesystem::is_empty(config.backup.dir));
+  // The service goes on writing.
+  AddTasks("alice", 1);
+}
+
+TEST_P(BackupTest, FailedUploadFailsCreateAndTheBackupStaysListed) {
+  config::Config config = app().config();
+  config.backup.upload_command = "exit 3 {file}";
+  auto made = Create(Env{app().db(), config, app().clock(), nullptr});
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(made.error().message.rfind("upload failed: ", 0), 0u) << made.error().message;
+  auto listed = List(backups_.path());
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  ASSERT_TRUE(listed->front().manifest.upload.has_value());
+  EXPECT_FALSE(listed->front().manifest.upload->ok);
+  EXPECT_EQ(listed->front().manifest.upload->command, "exit 3 {file}");
+  auto verified = Verify(env(), listed->front());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok) << verified->detail;
+}
+
 INSTANTIATE_TEST_SUITE_P(AllBackends, BackupTest, ::testing::ValuesIn(test::ConfiguredBackends()),
                          test::BackendParamName);
 
