@@ -9,8 +9,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 
+#include "backup/pg_tools.h"
 #include "backup/table_checksums.h"
 #include "support/test_app.h"
 
@@ -330,6 +332,30 @@ TEST(Checksum, RowTextAndSumAreDefined) {
   // sha256("abc") starts ba7816bf8f01cfea.
   EXPECT_EQ(ChecksumHex(RowHash("abc")), "ba7816bf8f01cfea");
   EXPECT_EQ(ChecksumHex(RowHash("abc") + RowHash("abc")), "74f02d7f1e039fd4");
+}
+
+TEST(PgTools, ThePasswordGoesToTheEnvironmentAndUrlsRoundTrip) {
+  const std::string url = "postgresql://app:p%40ss%20w@db.local:5433/analytics?sslmode=disable";
+  auto env = PgEnvironment(url, "analytics_verify_1");
+  ASSERT_TRUE(env.ok()) << env.error().message;
+  std::map<std::string, std::string> vars(env->begin(), env->end());
+  EXPECT_EQ(vars["PGPASSWORD"], "p@ss w");
+  EXPECT_EQ(vars["PGUSER"], "app");
+  EXPECT_EQ(vars["PGHOST"], "db.local");
+  EXPECT_EQ(vars["PGPORT"], "5433");
+  EXPECT_EQ(vars["PGDATABASE"], "analytics_verify_1");
+  EXPECT_EQ(vars["PGSSLMODE"], "disable");
+  auto scratch = PgUrlFor(url, "other db");
+  ASSERT_TRUE(scratch.ok());
+  auto again = PgEnvironment(*scratch);
+  ASSERT_TRUE(again.ok());
+  std::map<std::string, std::string> back(again->begin(), again->end());
+  EXPECT_EQ(back["PGPASSWORD"], "p@ss w");
+  EXPECT_EQ(back["PGDATABASE"], "other db");
+  EXPECT_EQ(PgDatabaseName(url).value(), "analytics");
+  auto bad = PgEnvironment("postgresql://h/db?no_such_setting=1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "database.url");
 }
 
 }  // namespace
