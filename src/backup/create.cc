@@ -150,7 +150,10 @@ Result<void> UploadBackup(const Env& env, BackupInfo& info, const Progress& prog
   Result<void> wrote = WriteFileAtomically((fs::path(info.path) / kManifestName).string(),
                                            ManifestJson(info.manifest));
   if (!wrote.ok()) return wrote;
-  if (!record.ok) return Unavailable("upload failed: " + record.error);
+  if (!record.ok) {
+    return Unavailable("upload failed: " + record.error + " (backup " + info.manifest.id +
+                       " itself is complete and listed)");
+  }
   return Ok();
 }
 
