@@ -1,10 +1,12 @@
 #include "storage/open_database.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 
+#include "storage/backend_tools.h"
 #include "storage/postgres/postgres_database.h"
 #include "storage/sqlite/sqlite_database.h"
 
@@ -20,12 +22,12 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 // "sqlite:///./var/a.db" names ./var/a.db and "sqlite:////srv/a.db" names
 // /srv/a.db: the path follows the empty host, as in SQLAlchemy URLs.
 Result<std::unique_ptr<Database>> OpenSqlite(const config::DatabaseOptions& options) {
-  std::string_view rest = std::string_view(options.url).substr(kSqliteScheme.size());
-  if (!StartsWith(rest, "/") || rest.size() == 1) {
+  const std::optional<std::string> file = SqlitePath(options.url);
+  if (!file) {
     return InvalidArgument("database.url",
                            "expected sqlite:///relative/path.db or sqlite:////absolute/path.db");
   }
-  const std::filesystem::path path(rest.substr(1));
+  const std::filesystem::path path(*file);
   if (path.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
@@ -41,6 +43,13 @@ Result<std::unique_ptr<Database>> OpenSqlite(const config::DatabaseOptions& opti
 }
 
 }  // namespace
+
+std::optional<std::string> SqlitePath(const std::string& url) {
+  if (!StartsWith(url, kSqliteScheme)) return std::nullopt;
+  std::string_view rest = std::string_view(url).substr(kSqliteScheme.size());
+  if (!StartsWith(rest, "/") || rest.size() == 1) return std::nullopt;
+  return std::string(rest.substr(1));
+}
 
 Result<std::unique_ptr<Database>> OpenDatabase(const config::DatabaseOptions& options) {
   const std::string_view url = options.url;
