@@ -11,6 +11,7 @@
 #include "backup/process.h"
 #include "backup/scratch.h"
 #include "backup/table_checksums.h"
+#include "storage/anomaly_repository.h"
 #include "storage/backend_tools.h"
 
 namespace analytics::backup {
@@ -61,6 +62,12 @@ class BatchInsert {
   std::size_t rows_ = 0;
 };
 
+// Tables whose rows the task write paths' counters derive from, or which are
+// those counters.
+bool DerivesAggregates(const std::string& table) {
+  return table == "tasks" || table == "user_aggregates" || table == "open_due_days";
+}
+
 // Copies `table` from `scratch` into `live` in one transaction: its rows
 // deleted, the backup's inserted, and on PostgreSQL its id sequence set past
 // the largest id.
@@ -92,7 +99,11 @@ Result<void> ReplaceTable(storage::Database& live, storage::Database& scratch,
     if (!read.ok()) return read.error();
     if (copy_error.ok()) copy_error = insert.Flush();
     if (!copy_error.ok()) return copy_error;
-    if (pg) return ResetIdSequence(tx, table);
+    if (pg) ANALYTICS_RETURN_IF_ERROR(ResetIdSequence(tx, table));
+    // The counters the task write paths keep (user_aggregates,
+    // open_due_days) follow the restored rows, in the same transaction: the
+    // API's numbers are those of the tasks as restored.
+    if (DerivesAggregates(table)) return storage::RebuildTaskAggregates(tx, live.dialect());
     return Ok();
   });
 }

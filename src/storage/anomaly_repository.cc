@@ -145,4 +145,32 @@ Result<std::vector<AnomalyRow>> AnomalyRepository::ActivityDrops(Day day, std::i
   return Rows(*rows);
 }
 
+Result<void> RebuildTaskAggregates(Transaction& tx, const Dialect& dialect) {
+  std::string zero, from_recount;
+  for (const char* c : kCounters) {
+    const std::string name(c);
+    zero += std::string(zero.empty() ? "" : ", ") + name + " = 0";
+    from_recount += std::string(from_recount.empty() ? "" : ", ") + name + " = c." + name;
+  }
+  const std::string due_day = dialect.DayOf("due_at");
+  const std::string statements[] = {
+      "UPDATE user_aggregates SET " + zero + ", version = version + 1",
+      "UPDATE user_aggregates SET " + from_recount + " FROM (" + Recount() +
+          ") c WHERE c.user_id = user_aggregates.user_id",
+      "DELETE FROM open_due_days",
+      "INSERT INTO open_due_days (user_id, due_day, n) SELECT user_id, " +
+          dialect.DateFromText(due_day) +
+          ", COUNT(*) FROM tasks WHERE deleted = FALSE AND status IN ('todo', 'in_progress') "
+          "AND due_at IS NOT NULL GROUP BY user_id, " +
+          due_day,
+      "UPDATE user_aggregates SET overdue_before = COALESCE((SELECT SUM(n) FROM open_due_days d "
+      "WHERE d.user_id = user_aggregates.user_id AND d.due_day < user_aggregates.overdue_day), 0)",
+  };
+  for (const std::string& sql : statements) {
+    auto done = tx.Execute(sql);
+    if (!done.ok()) return done.error();
+  }
+  return Ok();
+}
+
 }  // namespace analytics::storage

@@ -48,4 +48,12 @@ class AnomalyRepository {
   const Dialect& dialect_;
 };
 
+// Recomputes what the task write paths keep derived from tasks: every
+// user_aggregates counter (and its version, bumped), open_due_days, and
+// overdue_before, from the rows of tasks as they are. For rows of tasks
+// replaced outside the write paths (`backup restore --table`); runs in the
+// caller's transaction, so the replaced rows and their aggregates commit
+// together.
+Result<void> RebuildTaskAggregates(Transaction& tx, const Dialect& dialect);
+
 }  // namespace analytics::storage
