@@ -13,6 +13,7 @@
 #include "backup/table_checksums.h"
 #include "storage/anomaly_repository.h"
 #include "storage/backend_tools.h"
+#include "storage/user_repository.h"
 
 namespace analytics::backup {
 namespace {
@@ -110,6 +111,38 @@ Result<void> ReplaceTable(storage::Database& live, storage::Database& scratch,
 
 }  // namespace
 
+namespace {
+
+// A backup restores into this binary's schema: not one newer than its
+// migrations (their tables would be unknown to it), and, for one table,
+// only from the live database's own schema version (rows are copied column
+// by column, in the order that version's migrations made).
+Result<void> CheckSchemaVersion(const Env& env, const Manifest& m, const std::string& table) {
+  int newest = 0;
+  for (const storage::Migration& migration : env.db.dialect().migrations()) {
+    newest = std::max(newest, migration.version);
+  }
+  if (m.schema_version > newest) {
+    return InvalidArgument("FILE", "backup " + m.id + " has schema version " +
+                                       std::to_string(m.schema_version) +
+                                       ", newer than this analytics knows (" +
+                                       std::to_string(newest) + "): restore it with a newer one");
+  }
+  if (table.empty()) return Ok();
+  auto live =
+      storage::ReadValue(env.db, [](storage::Transaction& tx) { return SchemaVersion(tx); });
+  if (!live.ok()) return live.error();
+  if (*live != m.schema_version) {
+    return InvalidArgument("--table", "backup " + m.id + " has schema version " +
+                                          std::to_string(m.schema_version) + " and the database " +
+                                          std::to_string(*live) +
+                                          ": restore the whole database instead");
+  }
+  return Ok();
+}
+
+}  // namespace
+
 Result<RestorePlan> PlanRestore(const Env& env, const BackupInfo& backup, const std::string& table,
                                 const Progress& progress) {
   const Manifest& m = backup.manifest;
@@ -120,6 +153,7 @@ Result<RestorePlan> PlanRestore(const Env& env, const BackupInfo& backup, const 
       return InvalidArgument("--table", "backup " + m.id + " has no table '" + table + "'");
     }
   }
+  ANALYTICS_RETURN_IF_ERROR(CheckSchemaVersion(env, m, table));
   auto verification = Verify(env, backup, progress);
   if (!verification.ok()) return verification.error();
   if (!verification->ok) {
@@ -159,19 +193,28 @@ Result<void> RestoreWhole(const Env& env, Scratch& scratch) {
     if (!copied.ok()) return copied.error();
     return Ok();
   }
-  auto name = PgDatabaseName(env.config.database.url);
+  // The database the service is connected to, as the server names it: a URL
+  // without a database name means libpq's default (the user's name, or
+  // PGDATABASE), which pg_restore must not guess differently.
+  auto name =
+      storage::ReadStatementValue(env.db, [](storage::Transaction& tx) -> Result<std::string> {
+        auto rows = tx.Query("SELECT current_database()");
+        if (!rows.ok()) return rows.error();
+        if (rows->empty()) return Internal("current_database() gave no row");
+        return rows->front().Text(0);
+      });
   if (!name.ok()) return name.error();
   auto child_env = PgEnvironment(env.config.database.url);
   if (!child_env.ok()) return child_env.error();
   ProcessSpec spec;
-  spec.argv = {"pg_restore", "--clean",         "--if-exists",     "--single-transaction",
-               "--no-owner", "--no-privileges", "--exit-on-error", "--no-password"};
-  if (!name->empty())
-    spec.argv.push_back("--dbname=" + *name);
-  else
-    spec.argv.push_back("--dbname=" + std::string("postgres"));
+  spec.argv = {"pg_restore",           "--clean",       "--if-exists",
+               "--single-transaction", "--no-owner",    "--no-privileges",
+               "--exit-on-error",      "--no-password", "--dbname=" + *name};
   spec.argv.push_back(scratch.data_path());
   spec.env = *child_env;
+  // A DROP that waits on a lock (a backup's snapshot, a long report) gives
+  // up after a minute instead of queueing every API query behind it.
+  spec.env.emplace_back("PGOPTIONS", "-c lock_timeout=60s");
   return RunProcess(spec);
 }
 
@@ -197,9 +240,44 @@ Result<void> RefreshViews(storage::Database& db) {
 
 }  // namespace
 
+namespace {
+
+// What follows a restore that committed, each step tried even when one
+// before it failed: the schema brought up to this binary (a whole restore
+// may bring back an older one), every server's cached tokens dropped (the
+// token tables may be older than what servers have read), the stats views
+// refreshed, and the analytics cache emptied, so no number from before the
+// restore is served. Returns the first failure.
+Result<void> AfterRestore(const Env& env, const RestorePlan& plan, std::int64_t revocations_before,
+                          const Progress& progress) {
+  std::vector<std::string> failed;
+  if (plan.table.empty()) {
+    auto migrated = storage::Migrate(env.db);
+    if (!migrated.ok()) failed.push_back("migrations: " + migrated.error().message);
+  }
+  Result<void> tokens = env.db.InTransaction([&](storage::Transaction& tx) {
+    return storage::UserRepository(tx).RevokeEveryToken(revocations_before, env.clock.Now());
+  });
+  if (!tokens.ok()) failed.push_back("dropping cached tokens: " + tokens.error().message);
+  Result<void> refreshed = plan.refresh_views ? RefreshViews(env.db) : Ok();
+  if (!refreshed.ok()) {
+    failed.push_back("refreshing the stats views (run `analytics job run refresh_views`): " +
+                     refreshed.error().message);
+  }
+  if (env.cache != nullptr) env.cache->Flush();
+  if (progress) progress("cache", "analytics keys flushed");
+  if (failed.empty()) return Ok();
+  return Unavailable("restored, but " + failed.front());
+}
+
+}  // namespace
+
 Result<void> ApplyRestore(const Env& env, const BackupInfo& backup, const RestorePlan& plan,
                           const Progress& progress) {
   const bool whole = plan.table.empty();
+  auto revocations = storage::ReadValue(
+      env.db, [](storage::Transaction& tx) { return storage::UserRepository(tx).Revocations(); });
+  if (!revocations.ok()) return revocations.error();
   auto scratch = Scratch::Restore(env, backup, whole ? Scratch::kFileOnly : Scratch::kDatabase);
   if (!scratch.ok()) return scratch.error();
   Result<void> restored =
@@ -209,19 +287,7 @@ Result<void> ApplyRestore(const Env& env, const BackupInfo& backup, const Restor
                  restored.error().field};
   }
   if (progress) progress("restored", whole ? "the whole database" : "table " + plan.table);
-  // The cache is emptied even when the refresh fails: the restored tables
-  // are already live, and no number from before them may be served.
-  Result<void> refreshed = plan.refresh_views ? RefreshViews(env.db) : Ok();
-  if (env.cache != nullptr) env.cache->Flush();
-  if (progress) progress("cache", "analytics keys flushed");
-  if (!refreshed.ok()) {
-    return Error{refreshed.error().code,
-                 "restored, but refreshing the stats views failed (run `analytics job run "
-                 "refresh_views`): " +
-                     refreshed.error().message,
-                 {}};
-  }
-  return Ok();
+  return AfterRestore(env, plan, *revocations, progress);
 }
 
 }  // namespace analytics::backup

@@ -321,8 +321,10 @@ int BackupRestore(const Context& context, const BackupArgs& args) {
     return kExitUsage;
   }
   Result<void> done = backup::ApplyRestore(env, *target, *plan);
-  if (!done.ok()) return Fail(done.error());
+  // Asked on every path: a restore that committed and then failed a later
+  // step has changed the data all the same.
   FlushServerCache(opened->config);
+  if (!done.ok()) return Fail(done.error());
   PrintPlan(context, *plan, true);
   return kExitOk;
 }

@@ -154,6 +154,9 @@ Result<void> RebuildTaskAggregates(Transaction& tx, const Dialect& dialect) {
   }
   const std::string due_day = dialect.DayOf("due_at");
   const std::string statements[] = {
+      // Every user has a row (a restored user_aggregates may predate some).
+      "INSERT INTO user_aggregates (user_id) SELECT id FROM users u WHERE NOT EXISTS "
+      "(SELECT 1 FROM user_aggregates a WHERE a.user_id = u.id)",
       "UPDATE user_aggregates SET " + zero + ", version = version + 1",
       "UPDATE user_aggregates SET " + from_recount + " FROM (" + Recount() +
           ") c WHERE c.user_id = user_aggregates.user_id",

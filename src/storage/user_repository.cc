@@ -85,6 +85,21 @@ Result<std::vector<UserRepository::Revoked>> UserRepository::RevokedAfter(std::i
   return revoked;
 }
 
+Result<void> UserRepository::RevokeEveryToken(std::int64_t at_least, Time now) {
+  // One past the larger of the two, then one more: the gap tells readers
+  // that rows are missing (drop everything) even before they see the row.
+  auto counted = tx_.Execute(
+      "UPDATE token_revocations SET n = (CASE WHEN n > $1 THEN n ELSE $1 END) + 2 WHERE id = 1",
+      {at_least});
+  if (!counted.ok()) return counted.error();
+  auto logged = tx_.Execute(
+      "INSERT INTO token_revocation_log (seq, user_id, revoked_at) "
+      "SELECT n, $1, $2 FROM token_revocations WHERE id = 1",
+      {std::string(kEveryUser), now});
+  if (!logged.ok()) return logged.error();
+  return Ok();
+}
+
 Result<std::int64_t> UserRepository::Revocations() {
   auto rows = tx_.Query("SELECT n FROM token_revocations WHERE id = 1");
   if (!rows.ok()) return rows.error();

@@ -12,6 +12,9 @@
 
 namespace analytics::storage {
 
+// The user_id of a revocation log row that revokes every cached token.
+inline constexpr std::string_view kEveryUser = "*";
+
 class UserRepository {
  public:
   explicit UserRepository(Transaction& tx) : tx_(tx) {}
@@ -31,6 +34,11 @@ class UserRepository {
   Result<std::int64_t> Count();
   // Token rotations so far (token_revocations); ReplaceTokenHash adds one.
   Result<std::int64_t> Revocations();
+  // Logs a revocation of every user's token (user_id kEveryUser), numbered
+  // past both the counter and `at_least`: after the token tables came back
+  // from a backup (their counter behind what servers have read), every
+  // server drops all its cached tokens.
+  Result<void> RevokeEveryToken(std::int64_t at_least, Time now);
   // The users whose tokens were rotated after rotation number `after`, in
   // order, at most `limit` of them, and the number of the last one returned.
   struct Revoked {

@@ -1,5 +1,9 @@
 #include "users/revocation_watch.h"
 
+#include <algorithm>
+
+#include "storage/user_repository.h"
+
 namespace analytics::users {
 
 RevocationWatch::RevocationWatch(LogReader read_log, TokenCache& tokens,
@@ -45,7 +49,9 @@ void RevocationWatch::Refresh() {
     refresh_at_ns_.store(start + refresh_ns_);
     return;
   }
-  if (!last_ || !log->complete) {
+  const bool everyone =
+      std::find(log->users.begin(), log->users.end(), storage::kEveryUser) != log->users.end();
+  if (!last_ || !log->complete || everyone) {
     tokens_.InvalidateAll();
   } else {
     for (const std::string& user_id : log->users) tokens_.InvalidateUser(user_id);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <thread>
 
 #include "backup/pg_tools.h"
 #include "backup/table_checksums.h"
@@ -209,6 +210,47 @@ TEST_P(BackupTest, TableRestoreReplacesOnlyThatTable) {
   auto unknown = PlanRestore(env(), backup, "no_such_table");
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().field, "--table");
+}
+
+TEST_P(BackupTest, ABackupOfAnotherSchemaVersionIsRefusedBeforeAnythingIsRead) {
+  BackupInfo backup = MakeBackup();
+  BackupInfo newer = backup;
+  newer.manifest.schema_version = backup.manifest.schema_version + 1;
+  auto refused = PlanRestore(env(), newer, "");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "FILE");
+  EXPECT_NE(refused.error().message.find("newer"), std::string::npos) << refused.error().message;
+  // One table only comes from the live schema's own version.
+  BackupInfo older = backup;
+  older.manifest.schema_version = backup.manifest.schema_version - 1;
+  auto table = PlanRestore(env(), older, "tasks");
+  ASSERT_FALSE(table.ok());
+  EXPECT_EQ(table.error().field, "--table");
+}
+
+TEST_P(BackupTest, ARestoreDropsEveryServersCachedTokens) {
+  auto alice = app().users().RotateToken("alice");
+  ASSERT_TRUE(alice.ok());
+  BackupInfo backup = MakeBackup();
+  // Rotated after the backup, and used, so the server caches it as valid.
+  auto later = app().users().RotateToken("alice");
+  ASSERT_TRUE(later.ok());
+  const std::string path = "/api/v1/users/alice/analytics/overview";
+  ASSERT_EQ(testing::Get(app_->port(), path, {test::TestApp::Auth(later->token)}).status, 200);
+  auto plan = PlanRestore(env(), backup, "");
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  Result<void> applied = ApplyRestore(env(), backup, *plan);
+  ASSERT_TRUE(applied.ok()) << applied.error().message;
+  // The restored users table holds the token of backup time again; the
+  // later one, cached as valid a moment ago, stops working once the
+  // server's revocation watch reads the log (every 100 ms).
+  int status = 200;
+  for (int i = 0; i < 100 && status == 200; ++i) {
+    status = testing::Get(app_->port(), path, {test::TestApp::Auth(later->token)}).status;
+    if (status == 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(testing::Get(app_->port(), path, {test::TestApp::Auth(alice->token)}).status, 200);
 }
 
 TEST_P(BackupTest, PlanWithoutApplyChangesNothing) {
