@@ -26,6 +26,9 @@ if [ "${1:-}" != "--run" ]; then
   # `alerts export` rules with it).
   packages+=(build-essential clang-format sqlite3 libbenchmark-dev
              postgresql-15 postgresql-client-15 redis-server redis-tools prometheus)
+  # awscli for the backup upload tests (`aws s3 cp` to a local moto_server;
+  # moto has no Debian 12 package: it comes with the machine's Python).
+  packages+=(awscli)
 fi
 if [ "${1:-}" = "--bench" ]; then
   # wrk drives the load; nginx is the HTTP reference; the Python peer
