@@ -104,4 +104,51 @@ struct Env {
   cache::Cache* cache = nullptr;  // emptied after a restore; may be null
 };
 
+// The data file of a backup made from `source` ("sqlite" or "postgresql").
+std::string DataFileName(std::string_view source);
+
+// Makes a full logical backup of env.db into env.config.backup.dir (see the
+// top of this file), then runs backup.upload_command when set. Errors:
+// kUnavailable with the reason (a full disk names ENOSPC; pg_dump's last
+// error line), after removing the .partial folder; kUnavailable "upload
+// failed: …" when the upload failed (the backup is complete and listed, the
+// manifest records the failure).
+Result<BackupInfo> Create(const Env& env, const Progress& progress = {});
+
+// Checks every file's sha256 against the manifest, then restores the backup
+// into a scratch database (SQLite: a temporary file; PostgreSQL: a database
+// "<db>_verify_<pid>" on the same server, dropped afterwards) and compares
+// every table's rows and checksum with the manifest. Writes verified.json.
+// A mismatch is a Verification with !ok (detail names the file or table);
+// errors are for what kept it from checking (kUnavailable).
+Result<Verification> Verify(const Env& env, const BackupInfo& backup,
+                            const Progress& progress = {});
+
+// What a restore replaces: each table's rows now and in the backup.
+struct TableChange {
+  std::string name;
+  std::int64_t current_rows = 0;  // -1: the table does not exist now
+  std::int64_t backup_rows = 0;
+};
+struct RestorePlan {
+  std::string id;
+  std::string table;  // "" = the whole database
+  std::vector<TableChange> tables;
+  Verification verification;
+  bool refresh_views = false;  // refresh_views runs afterwards
+};
+
+// Verifies `backup` and says what restoring it would replace. Errors:
+// kUnprocessable "backup <id> failed verification: …" (nothing touched);
+// kInvalidArgument naming --table for a table the backup does not hold.
+Result<RestorePlan> PlanRestore(const Env& env, const BackupInfo& backup, const std::string& table,
+                                const Progress& progress = {});
+// Carries out `plan` (from PlanRestore of the same backup): SQLite through the
+// online backup API (whole) or ATTACH + DELETE/INSERT in one transaction
+// (one table); PostgreSQL through pg_restore --clean --single-transaction
+// (whole) or psql in one transaction (one table, identity reset). Then
+// refreshes the stats views and empties the analytics cache (env.cache).
+Result<void> ApplyRestore(const Env& env, const BackupInfo& backup, const RestorePlan& plan,
+                          const Progress& progress = {});
+
 }  // namespace analytics::backup

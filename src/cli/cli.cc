@@ -28,6 +28,7 @@ constexpr void (*kCommandGroups[])(CLI::App&, Context&) = {
     AddNotifyCommand,
     AddCacheCommands,
     AddAnomaliesCommand,
+    AddBackupCommands,
 };
 // clang-format on
 

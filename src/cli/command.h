@@ -68,5 +68,7 @@ void AddIncidentCommands(CLI::App& cli, Context& context);
 void AddNotifyCommand(CLI::App& cli, Context& context);
 void AddCacheCommands(CLI::App& cli, Context& context);
 void AddAnomaliesCommand(CLI::App& cli, Context& context);
+// backup create|list|verify|restore (backup_commands.cc; prune: backup_prune_command.cc).
+void AddBackupCommands(CLI::App& cli, Context& context);
 
 }  // namespace analytics::cli

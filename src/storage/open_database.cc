@@ -5,6 +5,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "storage/backend_tools.h"
 #include "storage/postgres/postgres_database.h"
 #include "storage/sqlite/sqlite_database.h"
 
@@ -41,6 +42,13 @@ Result<std::unique_ptr<Database>> OpenSqlite(const config::DatabaseOptions& opti
 }
 
 }  // namespace
+
+std::optional<std::string> SqlitePath(const std::string& url) {
+  if (!StartsWith(url, kSqliteScheme)) return std::nullopt;
+  std::string_view rest = std::string_view(url).substr(kSqliteScheme.size());
+  if (!StartsWith(rest, "/") || rest.size() == 1) return std::nullopt;
+  return std::string(rest.substr(1));
+}
 
 Result<std::unique_ptr<Database>> OpenDatabase(const config::DatabaseOptions& options) {
   const std::string_view url = options.url;
