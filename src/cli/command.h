@@ -70,5 +70,6 @@ void AddCacheCommands(CLI::App& cli, Context& context);
 void AddAnomaliesCommand(CLI::App& cli, Context& context);
 // backup create|list|verify|restore (backup_commands.cc; prune: backup_prune_command.cc).
 void AddBackupCommands(CLI::App& cli, Context& context);
+void AddBackupPruneCommand(CLI::App& backup, Context& context);  // backup prune
 
 }  // namespace analytics::cli
