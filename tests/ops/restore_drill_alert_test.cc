@@ -103,7 +103,8 @@ TEST_P(RestoreDrillAlertTest, TheBackupJobsAreInTheAdminJobsApi) {
 
   ASSERT_EQ(got.status, 200) << got.body;
   std::map<std::string, nlohmann::json> jobs;
-  for (const auto& job : nlohmann::json::parse(got.body)["jobs"]) jobs[job["job"]] = job;
+  const nlohmann::json body = nlohmann::json::parse(got.body);
+  for (const auto& job : body["jobs"]) jobs[job["job"].get<std::string>()] = job;
   ASSERT_EQ(jobs.count("backup"), 1u) << got.body;
   ASSERT_EQ(jobs.count("restore_drill"), 1u) << got.body;
   ASSERT_EQ(jobs.count("backup_incremental"), 1u) << got.body;
