@@ -150,7 +150,10 @@ Result<void> UploadBackup(const Env& env, BackupInfo& info, const Progress& prog
   Result<void> wrote = WriteFileAtomically((fs::path(info.path) / kManifestName).string(),
                                            ManifestJson(info.manifest));
   if (!wrote.ok()) return wrote;
-  if (!record.ok) return Unavailable("upload failed: " + record.error);
+  if (!record.ok) {
+    return Unavailable("upload failed: " + record.error + " (backup " + info.manifest.id +
+                       " itself is complete and listed)");
+  }
   return Ok();
 }
 
@@ -167,9 +170,13 @@ Result<BackupInfo> Create(const Env& env, const Progress& progress) {
   manifest.source = std::string(env.db.dialect().name());
   manifest.database = env.db.description();
   manifest.host = HostName();
-  const fs::path partial = dir / (std::string(kPartialPrefix) + manifest.id);
-  fs::create_directory(partial, ec);
-  if (ec) return Unavailable(ErrnoText("create " + partial.string(), ec.value()));
+  fs::path partial = dir / (std::string(kPartialPrefix) + manifest.id);
+  // create_directory is false when another backup took the name first.
+  while (!fs::create_directory(partial, ec)) {
+    if (ec) return Unavailable(ErrnoText("create " + partial.string(), ec.value()));
+    manifest.id = NewId(dir, manifest.started_at);
+    partial = dir / (std::string(kPartialPrefix) + manifest.id);
+  }
   Say(progress, "start", partial.string());
   Result<void> made = manifest.source == "postgresql"
                           ? PostgresData(env, partial, manifest, progress)

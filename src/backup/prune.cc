@@ -35,7 +35,9 @@ Result<PruneReport> Prune(const config::Config& config, Time now, bool dry_run) 
   report.plan = PlanPrune(*backups, *partials, now, config.backup.retention_days);
   if (!dry_run) {
     for (const PruneEntry& entry : report.plan.remove) {
-      const bool complete = !entry.id.starts_with(kPartialPrefix);
+      // Partial and scratch folders are named by their folder (".…"),
+      // complete backups by their id.
+      const bool complete = !entry.id.starts_with(".");
       const std::string removing =
           complete ? (fs::path(dir) / (std::string(kRemovingPrefix) + entry.id)).string() : "";
       ANALYTICS_RETURN_IF_ERROR(RemoveFolder(entry.path, removing));

@@ -24,6 +24,43 @@ Result<std::map<std::string, std::int64_t>> CurrentRows(storage::Database& db) {
       db, [&db](storage::Transaction& tx) { return TableRowCounts(tx, db.dialect().name()); });
 }
 
+// Inserts rows many to a statement (at most kMaxParams values each): one
+// round trip per batch rather than per row.
+class BatchInsert {
+ public:
+  BatchInsert(storage::Transaction& tx, std::string prefix) : tx_(tx), prefix_(std::move(prefix)) {}
+
+  Result<void> Add(const storage::Row& row) {
+    sql_ += rows_ == 0 ? prefix_ : ", ";
+    sql_ += '(';
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      params_.push_back(row.raw(i));
+      sql_ += (i ? ", $" : "$") + std::to_string(params_.size());
+    }
+    sql_ += ')';
+    ++rows_;
+    return params_.size() + row.size() > kMaxParams ? Flush() : Ok();
+  }
+
+  Result<void> Flush() {
+    if (rows_ == 0) return Ok();
+    auto done = tx_.Execute(sql_, params_);
+    sql_.clear();
+    params_.clear();
+    rows_ = 0;
+    if (!done.ok()) return done.error();
+    return Ok();
+  }
+
+ private:
+  static constexpr std::size_t kMaxParams = 900;
+  storage::Transaction& tx_;
+  const std::string prefix_;
+  std::string sql_;
+  storage::Params params_;
+  std::size_t rows_ = 0;
+};
+
 // Copies `table` from `scratch` into `live` in one transaction: its rows
 // deleted, the backup's inserted, and on PostgreSQL its id sequence set past
 // the largest id.
@@ -42,22 +79,18 @@ Result<void> ReplaceTable(storage::Database& live, storage::Database& scratch,
     }
     auto deleted = tx.Execute("DELETE FROM " + QuoteIdent(table));
     if (!deleted.ok()) return deleted.error();
-    const std::string insert = "INSERT INTO " + QuoteIdent(table) + " VALUES (";
+    // PostgreSQL: the backup's ids go in as they were, identity columns too.
+    BatchInsert insert(tx, "INSERT INTO " + QuoteIdent(table) +
+                               (pg ? " OVERRIDING SYSTEM VALUE VALUES " : " VALUES "));
     Result<void> copy_error = Ok();
     Result<void> read = scratch.Read([&](storage::Transaction& from) -> Result<void> {
       return from.ForEach("SELECT * FROM " + QuoteIdent(table), {}, [&](const storage::Row& row) {
-        std::string sql = insert;
-        storage::Params params;
-        for (std::size_t i = 0; i < row.size(); ++i) {
-          sql += (i ? ", $" : "$") + std::to_string(i + 1);
-          params.push_back(row.raw(i));
-        }
-        auto done = tx.Execute(sql + ")", params);
-        if (!done.ok()) copy_error = done.error();
-        return done.ok();
+        copy_error = insert.Add(row);
+        return copy_error.ok();
       });
     });
     if (!read.ok()) return read.error();
+    if (copy_error.ok()) copy_error = insert.Flush();
     if (!copy_error.ok()) return copy_error;
     if (pg) return ResetIdSequence(tx, table);
     return Ok();
@@ -90,7 +123,9 @@ Result<RestorePlan> PlanRestore(const Env& env, const BackupInfo& backup, const 
   plan.id = m.id;
   plan.table = table;
   plan.verification = *verification;
-  plan.refresh_views = true;
+  // A whole restore brings back the view tables as they were; one table's
+  // rows change what the views derive from it.
+  plan.refresh_views = !table.empty();
   for (const TableEntry& t : m.tables) {
     if (!table.empty() && t.name != table) continue;
     TableChange change;

@@ -87,7 +87,9 @@ PrunePlan PlanPrune(const std::vector<BackupInfo>& backups,
     if (partial.name.starts_with(kRemovingPrefix)) {
       entry.reason = "a removal cut short";
     } else if (now - partial.modified > kStalePartialAge) {
-      entry.reason = "an unfinished backup, untouched for over a day";
+      entry.reason = partial.name.starts_with(kScratchPrefix)
+                         ? "a verify or restore's scratch folder, untouched for over a day"
+                         : "an unfinished backup, untouched for over a day";
     } else {
       continue;  // perhaps a backup being written now
     }
@@ -103,7 +105,8 @@ Result<std::vector<PartialFolder>> ListPartials(const std::string& dir) {
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     std::error_code type_ec;
-    if (!name.starts_with(kPartialPrefix) || !it->is_directory(type_ec)) continue;
+    const bool leftover = name.starts_with(kPartialPrefix) || name.starts_with(kScratchPrefix);
+    if (!leftover || !it->is_directory(type_ec)) continue;
     PartialFolder partial;
     partial.path = it->path().string();
     partial.name = name;

@@ -16,7 +16,8 @@
 namespace analytics::backup {
 
 // A ".partial-*" folder under backup.dir: a backup being written, or left by
-// one that was killed (or by a removal that was).
+// one that was killed (or by a removal that was); or a ".scratch-*" folder
+// of a verify or restore, live or killed.
 struct PartialFolder {
   std::string path;
   std::string name;  // ".partial-…"
@@ -30,6 +31,8 @@ inline constexpr auto kStalePartialAge = std::chrono::hours(24);
 // short never leaves a backup that List shows but that lacks files). It
 // starts with kPartialPrefix, so List never shows it.
 inline constexpr std::string_view kRemovingPrefix = ".partial-removing-";
+// Prefix of the folder a verify or restore works in (scratch.cc).
+inline constexpr std::string_view kScratchPrefix = ".scratch-";
 
 struct PruneEntry {
   std::string id;  // the backup's id, or the partial folder's name
@@ -48,12 +51,12 @@ struct PrunePlan {
 // backups that started more than `retention_days` days before `now`, except
 // the newest verified backup (verification ok) — and, when none is
 // verified, the newest backup, so pruning never leaves nothing to restore;
-// partial folders untouched for kStalePartialAge, and any removal left
-// half-done (kRemovingPrefix). Pure.
+// partial and scratch folders untouched for kStalePartialAge, and any
+// removal left half-done (kRemovingPrefix). Pure.
 PrunePlan PlanPrune(const std::vector<BackupInfo>& backups,
                     const std::vector<PartialFolder>& partials, Time now, int retention_days);
 
-// The ".partial-*" folders in `dir` (a missing dir has none). Errors:
+// The ".partial-*" and ".scratch-*" folders in `dir` (a missing dir has none). Errors:
 // kUnavailable when `dir` cannot be read.
 Result<std::vector<PartialFolder>> ListPartials(const std::string& dir);
 

@@ -257,7 +257,8 @@ void PrintPlan(const Context& context, const backup::RestorePlan& plan, bool don
   PrintTable({"TABLE", "ROWS NOW", "ROWS IN BACKUP"}, rows);
   std::cout << (done ? "restored" : "would restore")
             << (plan.table.empty() ? " the whole database" : " table " + plan.table)
-            << "; then the stats views are refreshed and the analytics cache emptied\n";
+            << (plan.refresh_views ? "; then the stats views are refreshed (refresh_views)" : "")
+            << "; then the analytics cache is emptied\n";
 }
 
 int PgBackRestRestoreTo(const Context& context, const config::Config& config,

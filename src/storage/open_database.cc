@@ -1,6 +1,7 @@
 #include "storage/open_database.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -21,12 +22,12 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 // "sqlite:///./var/a.db" names ./var/a.db and "sqlite:////srv/a.db" names
 // /srv/a.db: the path follows the empty host, as in SQLAlchemy URLs.
 Result<std::unique_ptr<Database>> OpenSqlite(const config::DatabaseOptions& options) {
-  std::string_view rest = std::string_view(options.url).substr(kSqliteScheme.size());
-  if (!StartsWith(rest, "/") || rest.size() == 1) {
+  const std::optional<std::string> file = SqlitePath(options.url);
+  if (!file) {
     return InvalidArgument("database.url",
                            "expected sqlite:///relative/path.db or sqlite:////absolute/path.db");
   }
-  const std::filesystem::path path(rest.substr(1));
+  const std::filesystem::path path(*file);
   if (path.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);

@@ -92,7 +92,9 @@ TEST_F(PlanPruneTest, StalePartialsGoFreshOnesStay) {
   std::vector<PartialFolder> partials = {
       {"/b/.partial-analytics-1", ".partial-analytics-1", Ago(hours(25)), 10},
       {"/b/.partial-analytics-2", ".partial-analytics-2", Ago(hours(2)), 10},
-      {"/b/.partial-removing-analytics-0", ".partial-removing-analytics-0", Ago(hours(0)), 5}};
+      {"/b/.partial-removing-analytics-0", ".partial-removing-analytics-0", Ago(hours(0)), 5},
+      {"/b/.scratch-1", ".scratch-1", Ago(hours(30)), 5},
+      {"/b/.scratch-2", ".scratch-2", Ago(hours(1)), 5}};
 
   PrunePlan plan = PlanPrune({}, partials, clock_.Now(), 30);
 

@@ -19,7 +19,8 @@ struct Handles {
 };
 
 Error Failed(const std::string& what, sqlite3* db, int rc) {
-  const char* reason = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  std::string reason = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if ((rc & 0xff) == SQLITE_FULL) reason += " (ENOSPC)";
   return Unavailable("sqlite backup: " + what + ": " + reason);
 }
 
