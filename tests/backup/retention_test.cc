@@ -99,7 +99,8 @@ TEST_F(PlanPruneTest, StalePartialsGoFreshOnesStay) {
   PrunePlan plan = PlanPrune({}, partials, clock_.Now(), 30);
 
   EXPECT_EQ(Ids(plan.remove),
-            (std::vector<std::string>{".partial-analytics-1", ".partial-removing-analytics-0"}));
+            (std::vector<std::string>{".partial-analytics-1", ".partial-removing-analytics-0",
+                                      ".scratch-1"}));
   EXPECT_EQ(plan.remove[0].reason, "an unfinished backup, untouched for over a day");
   EXPECT_TRUE(plan.keep.empty());
 }
