@@ -24,7 +24,9 @@ if [ "${1:-}" != "--run" ]; then
   # shell, clang-format (CI checks every file), Google Benchmark, and
   # prometheus for promtool (tests check a real /metrics scrape and the
   # `alerts export` rules with it), and pgbackrest (backup.method pgbackrest:
-  # incremental backups and point-in-time restore, tested for real).
+  # incremental backups and point-in-time restore, tested for real). The
+  # backup upload tests use `aws` and `moto_server` from the machine image's
+  # Python (moto has no Debian 12 package; the image has both).
   packages+=(build-essential clang-format sqlite3 libbenchmark-dev
              postgresql-15 postgresql-client-15 redis-server redis-tools prometheus
              pgbackrest)

@@ -59,12 +59,14 @@ Response JobsHandler::Status(Request&, const Caller&) {
   if (!statuses.ok()) return Problem(statuses.error());
   Json list = Json::array();
   for (const auto& st : *statuses) {
-    list.push_back(Json{{"job", st.job},
-                        {"state", jobs::ToString(st.state)},
-                        {"schedule", st.schedule},
-                        {"next_run", OptTime(st.next_run)},
-                        {"last_success", OptTime(st.last_success)},
-                        {"last_run", st.last_run ? RunJson(*st.last_run) : Json(nullptr)}});
+    list.push_back(Json{
+        {"job", st.job},
+        {"state", jobs::ToString(st.state)},
+        {"schedule", st.schedule},
+        {"next_run", OptTime(st.next_run)},
+        {"not_applicable", st.not_applicable.empty() ? Json(nullptr) : Json(st.not_applicable)},
+        {"last_success", OptTime(st.last_success)},
+        {"last_run", st.last_run ? RunJson(*st.last_run) : Json(nullptr)}});
   }
   return http::JsonResponse(http::status::kOk, Json{{"jobs", std::move(list)}}.dump());
 }

@@ -351,7 +351,7 @@ void AddBackupCommands(CLI::App& cli, Context& context) {
                       "point in time, UTC \"YYYY-MM-DD HH:MM:SS\" (backup.method pgbackrest)");
   restore->add_flag("--yes", args->yes, "replace the data (without it: only say what)");
   restore->callback([&context, args] { context.code = BackupRestore(context, *args); });
-  // backup prune: AddBackupPruneCommand(*group, context) is added here.
+  AddBackupPruneCommand(*group, context);  // backup_prune_command.cc
 }
 
 }  // namespace analytics::cli

@@ -70,6 +70,7 @@ void AddCacheCommands(CLI::App& cli, Context& context);
 void AddAnomaliesCommand(CLI::App& cli, Context& context);
 // backup create|list|verify|restore (backup_commands.cc; prune: backup_prune_command.cc).
 void AddBackupCommands(CLI::App& cli, Context& context);
+void AddBackupPruneCommand(CLI::App& backup, Context& context);  // backup prune
 void AddAuditCommands(CLI::App& cli, Context& context);  // audit list
 void AddTasksCommands(CLI::App& cli, Context& context);  // tasks undelete
 

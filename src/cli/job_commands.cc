@@ -88,15 +88,17 @@ Json OptTimeJson(const std::optional<Time>& t) { return t ? Json(FormatTime(*t))
 
 Json StatusJson(const jobs::JobStatus& s) {
   const auto& r = s.last_run;
-  return Json{{"job", s.job},
-              {"state", jobs::ToString(s.state)},
-              {"schedule", s.schedule},
-              {"last_run_started_at", r ? Json(FormatTime(r->started_at)) : Json(nullptr)},
-              {"last_run_status", r ? Json(r->status) : Json(nullptr)},
-              {"last_run_rows", r ? Json(r->rows) : Json(nullptr)},
-              {"last_run_error", r && !r->error.empty() ? Json(r->error) : Json(nullptr)},
-              {"last_success", OptTimeJson(s.last_success)},
-              {"next_run", OptTimeJson(s.next_run)}};
+  return Json{
+      {"job", s.job},
+      {"state", jobs::ToString(s.state)},
+      {"schedule", s.schedule},
+      {"last_run_started_at", r ? Json(FormatTime(r->started_at)) : Json(nullptr)},
+      {"last_run_status", r ? Json(r->status) : Json(nullptr)},
+      {"last_run_rows", r ? Json(r->rows) : Json(nullptr)},
+      {"last_run_error", r && !r->error.empty() ? Json(r->error) : Json(nullptr)},
+      {"last_success", OptTimeJson(s.last_success)},
+      {"next_run", OptTimeJson(s.next_run)},
+      {"not_applicable", s.not_applicable.empty() ? Json(nullptr) : Json(s.not_applicable)}};
 }
 
 std::vector<std::string> StatusRow(const jobs::JobStatus& s) {
@@ -107,7 +109,9 @@ std::vector<std::string> StatusRow(const jobs::JobStatus& s) {
           r ? r->status : "-",
           r ? std::to_string(r->rows) : "-",
           OptTimeText(s.next_run),
-          r && !r->error.empty() ? r->error : ""};
+          !s.not_applicable.empty() ? s.not_applicable
+          : r && !r->error.empty()  ? r->error
+                                    : ""};
 }
 
 int JobStatus(const Context& context, const std::string& name) {
@@ -149,8 +153,14 @@ int JobSchedule(const Context& context) {
       if (!cron.ok()) return Fail(cron.error(), Stage::kOpen);  // the configuration's schedule
       next = cron->Next(now);
     }
-    list.push_back(Json{{"job", def.name}, {"schedule", expr}, {"next_run", OptTimeJson(next)}});
-    rows.push_back({def.name, expr.empty() ? "-" : expr, OptTimeText(next)});
+    // A job that does not apply is not scheduled (jobs/scheduler.cc).
+    std::string why = jobs::WhyNotApplicable(def, config);
+    if (!why.empty()) next.reset();
+    list.push_back(Json{{"job", def.name},
+                        {"schedule", expr},
+                        {"next_run", OptTimeJson(next)},
+                        {"not_applicable", why.empty() ? Json(nullptr) : Json(why)}});
+    rows.push_back({def.name, expr.empty() ? "-" : expr, why.empty() ? OptTimeText(next) : why});
   }
   if (context.json) {
     std::cout << list.dump() << '\n';
@@ -164,7 +174,8 @@ void AddJobRun(CLI::App& job, Context& context) {
   auto flags = std::make_shared<JobRunFlags>();
   auto* run = job.add_subcommand("run", "run a job now and record it in job_runs");
   run->add_option("NAME", flags->name,
-                  "daily_aggregation, cache_warming, refresh_views, archive, maintenance")
+                  "daily_aggregation, cache_warming, refresh_views, archive, maintenance, backup, "
+                  "backup_incremental, restore_drill")
       ->required();
   auto* date_opt = run->add_option("--date", flags->date,
                                    "one day, YYYY-MM-DD (daily_aggregation; default yesterday)");

@@ -7,14 +7,20 @@ namespace analytics::jobs {
 const std::vector<JobDefinition>& Catalog() {
   static const std::vector<JobDefinition> kJobs = {
       {"daily_aggregation", "compute daily_analytics rows for a day (default yesterday) or range",
-       RunDailyAggregation, true, false},
+       RunDailyAggregation, true, false, nullptr},
       {"cache_warming", "warm the cache for the most active recent users", RunCacheWarming, false,
-       true},
-      {"refresh_views", "refresh the four stats views", RunRefreshViews, false, false},
+       true, nullptr},
+      {"refresh_views", "refresh the four stats views", RunRefreshViews, false, false, nullptr},
       {"archive", "move daily_analytics rows older than archive.retention_years to the archive",
-       RunArchive, false, false},
+       RunArchive, false, false, nullptr},
       {"maintenance", "VACUUM and ANALYZE (and REINDEX bloated indexes on PostgreSQL)",
-       RunMaintenance, false, false},
+       RunMaintenance, false, false, nullptr},
+      {"backup", "full backup (backup.method: dump or pgbackrest), then prune past retention",
+       RunBackup, false, false, nullptr},
+      {"backup_incremental", "pgBackRest incremental backup (backup.method: pgbackrest)",
+       RunBackupIncremental, false, false, NeedsPgBackRest},
+      {"restore_drill", "verify the newest backup restores (fails the job, and alerts, if not)",
+       RunRestoreDrill, false, false, nullptr},
   };
   return kJobs;
 }
@@ -24,6 +30,10 @@ const JobDefinition* FindJob(const std::string& name) {
     if (job.name == name) return &job;
   }
   return nullptr;
+}
+
+std::string WhyNotApplicable(const JobDefinition& job, const config::Config& config) {
+  return job.not_applicable == nullptr ? "" : job.not_applicable(config);
 }
 
 Result<void> InJobTransaction(storage::Database& db, const storage::Work& work) {

@@ -47,18 +47,29 @@ using JobLog = std::function<void(const std::string& event, const std::string& d
 
 using JobFn = std::function<Result<JobResult>(const JobEnv&, const JobArgs&, const JobLog&)>;
 
+// Why a job does not apply to a configuration ("" when it does), e.g.
+// backup_incremental with backup.method dump.
+using Applicability = std::string (*)(const config::Config&);
+
 struct JobDefinition {
   std::string name;
   std::string description;
   JobFn run;
   bool takes_dates = false;      // --date / --from --to
   bool takes_top_users = false;  // --top-users
+  // nullptr: applies always. A job that does not apply is not scheduled,
+  // `job run` refuses it (kUnprocessable with the reason), and `job status`
+  // reports it as not_applicable, never overdue or failed.
+  Applicability not_applicable = nullptr;
 };
 
 // Every job, in the order `job schedule` lists them (catalog.cc).
 const std::vector<JobDefinition>& Catalog();
 // nullptr when there is no such job.
 const JobDefinition* FindJob(const std::string& name);
+
+// "" when `job` applies to `config`; otherwise why not.
+std::string WhyNotApplicable(const JobDefinition& job, const config::Config& config);
 
 // Runs `work` in one transaction without the interactive statement timeout
 // (jobs' set-based statements may run long; the request path keeps its limit).
@@ -78,5 +89,10 @@ Result<JobResult> RunCacheWarming(const JobEnv& env, const JobArgs& args, const 
 Result<JobResult> RunRefreshViews(const JobEnv& env, const JobArgs& args, const JobLog& log);
 Result<JobResult> RunArchive(const JobEnv& env, const JobArgs& args, const JobLog& log);
 Result<JobResult> RunMaintenance(const JobEnv& env, const JobArgs& args, const JobLog& log);
+// Backups (docs/backup.md "Jobs, upload and retention"): backup_jobs.cc.
+Result<JobResult> RunBackup(const JobEnv& env, const JobArgs& args, const JobLog& log);
+Result<JobResult> RunBackupIncremental(const JobEnv& env, const JobArgs& args, const JobLog& log);
+Result<JobResult> RunRestoreDrill(const JobEnv& env, const JobArgs& args, const JobLog& log);
+std::string NeedsPgBackRest(const config::Config& config);
 
 }  // namespace analytics::jobs

@@ -25,6 +25,9 @@ bool ProcessAlive(std::int64_t pid) {
 Result<RunReport> JobRunner::Run(const std::string& name, const JobArgs& args) {
   const JobDefinition* job = FindJob(name);
   if (job == nullptr) return NotFound("no job named '" + name + "'");
+  if (std::string why = WhyNotApplicable(*job, env_.config); !why.empty()) {
+    return Error{ErrorCode::kUnprocessable, name + " " + why, {}};
+  }
   if (!job->takes_dates && (args.date || args.from || args.to)) {
     return InvalidArgument("--date", name + " takes no dates");
   }

@@ -28,7 +28,9 @@ class JobRunner {
 
   // Runs `name` now. A job that fails is a report with succeeded = false (its
   // row says failed); errors are only for an unknown job (kNotFound), bad
-  // arguments (kInvalidArgument) or a database too far gone to record the run.
+  // arguments (kInvalidArgument), a job that does not apply to the
+  // configuration (kUnprocessable, nothing recorded) or a database too far
+  // gone to record the run.
   Result<RunReport> Run(const std::string& name, const JobArgs& args);
   // Marks `running` rows of this host whose process is gone as failed
   // ("orphaned: process … is gone"), so none stays running forever. Returns how many.

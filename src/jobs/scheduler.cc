@@ -16,6 +16,7 @@ Scheduler::Scheduler(JobRunner& runner, SchedulerOptions options)
     const auto& schedules = runner_.env().config.jobs.schedules;
     auto it = schedules.find(def.name);
     if (it == schedules.end() || it->second.empty()) continue;
+    if (!WhyNotApplicable(def, runner_.env().config).empty()) continue;
     auto cron = CronSchedule::Parse(it->second);
     if (!cron.ok()) {
       logging::Error("job_schedule_invalid", {{"job", def.name}, {"error", cron.error().message}});

@@ -23,7 +23,8 @@ struct SchedulerOptions {
 // Thread-safe; Start once, Stop (or destroy) once.
 class Scheduler {
  public:
-  // Jobs without a (valid) schedule in config are not scheduled.
+  // Jobs without a (valid) schedule in config, and jobs that do not apply to
+  // it (JobDefinition::not_applicable), are not scheduled.
   Scheduler(JobRunner& runner, SchedulerOptions options = {});
   ~Scheduler();
 

@@ -14,6 +14,8 @@ std::string_view ToString(JobState state) {
       return "orphaned";
     case JobState::kOverdue:
       return "overdue";
+    case JobState::kNotApplicable:
+      return "not_applicable";
   }
   return "ok";
 }
@@ -31,6 +33,7 @@ Result<std::vector<JobStatus>> Status(JobRunner& runner, const std::string& job)
     auto runs = runner.Recent(def.name, 50);
     if (!runs.ok()) return runs.error();
     if (!runs->empty()) s.last_run = runs->front();
+    s.not_applicable = WhyNotApplicable(def, runner.env().config);
     for (const auto& r : *runs) {
       if (r.status == "succeeded") {
         s.last_success = r.finished_at.value_or(r.started_at);
@@ -46,7 +49,12 @@ Result<std::vector<JobStatus>> Status(JobRunner& runner, const std::string& job)
         s.next_run = cron->Next(now);
       }
     }
-    if (!s.last_run) {
+    if (!s.not_applicable.empty()) {
+      // Not scheduled, and refused by `job run`: nothing is due, and a
+      // failure from before the configuration changed is history.
+      s.state = JobState::kNotApplicable;
+      s.next_run.reset();
+    } else if (!s.last_run) {
       s.state = JobState::kNeverRun;
     } else if (s.last_run->status == "failed") {
       s.state = JobState::kFailed;

@@ -12,11 +12,12 @@
 namespace analytics::jobs {
 
 enum class JobState {
-  kOk,        // last run succeeded (or is running) and none is overdue
-  kNeverRun,  // no run recorded and no scheduled run has been missed yet
-  kFailed,    // the last run failed
-  kOrphaned,  // the last run is marked running but its process is gone
-  kOverdue,   // a scheduled run is more than the grace period late
+  kOk,             // last run succeeded (or is running) and none is overdue
+  kNeverRun,       // no run recorded and no scheduled run has been missed yet
+  kFailed,         // the last run failed
+  kOrphaned,       // the last run is marked running but its process is gone
+  kOverdue,        // a scheduled run is more than the grace period late
+  kNotApplicable,  // the job does not apply to the configuration (never run, never due)
 };
 
 std::string_view ToString(JobState state);
@@ -28,6 +29,7 @@ struct JobStatus {
   std::optional<Time> last_success;
   std::optional<Time> next_run;
   JobState state = JobState::kOk;
+  std::string not_applicable;  // why, when state is kNotApplicable
   bool needs_attention() const {
     return state == JobState::kFailed || state == JobState::kOrphaned ||
            state == JobState::kOverdue;

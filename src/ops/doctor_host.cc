@@ -98,6 +98,10 @@ Check JobCheck(const jobs::JobStatus& s) {
       check.status = CheckStatus::kFail;
       check.note = "a scheduled run is over an hour late";
       break;
+    case jobs::JobState::kNotApplicable:
+      check.status = CheckStatus::kSkip;
+      check.note = s.not_applicable;
+      break;
   }
   return check;
 }
