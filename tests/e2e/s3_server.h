@@ -1,7 +1,7 @@
 // A local S3-compatible endpoint for upload tests: moto_server on a free
 // loopback port, driven with the real `aws` CLI. A missing tool fails the
-// test (scripts/install-deps.sh installs awscli; moto_server comes with the
-// machine's Python). Header-only, beside child_process.h.
+// test (both come with the machine image's Python: moto has no Debian 12
+// package). Header-only, beside child_process.h.
 #pragma once
 
 #include <gtest/gtest.h>
