@@ -43,7 +43,7 @@ struct TableEntry {
 
 // What backup.upload_command did with this backup's files.
 struct UploadRecord {
-  std::string command;  // the configured template
+  std::string command;  // the configured template, RedactCommand'ed
   Time finished_at;
   bool ok = false;
   std::string error;               // why not, when !ok

@@ -143,7 +143,7 @@ Result<void> UploadBackup(const Env& env, BackupInfo& info, const Progress& prog
   std::vector<std::string> files;
   for (const FileEntry& f : info.manifest.files) files.push_back(f.name);
   files.emplace_back(kManifestName);
-  Say(progress, "upload", env.config.backup.upload_command);
+  Say(progress, "upload", RedactCommand(env.config.backup.upload_command));
   UploadRecord record =
       Upload(env.config.backup.upload_command, info.path, info.manifest.id, files, env.clock);
   info.manifest.upload = record;

@@ -1,5 +1,7 @@
 #include "backup/upload.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <string_view>
 
@@ -28,11 +30,44 @@ std::string ExpandUploadCommand(const std::string& command_template, const std::
   return out;
 }
 
+std::string RedactCommand(const std::string& command) {
+  // Word by word (split on blanks; quotes are kept as they are).
+  std::string out;
+  std::size_t at = 0;
+  while (at < command.size()) {
+    const std::size_t blank = command.find_first_of(" \t", at);
+    const std::size_t end = blank == std::string::npos ? command.size() : blank;
+    std::string word = command.substr(at, end - at);
+    const std::size_t equals = word.find('=');
+    std::string name = equals == std::string::npos ? "" : word.substr(0, equals);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    for (const char* secret : {"KEY", "SECRET", "TOKEN", "PASSWORD", "PASS", "CREDENTIAL"}) {
+      if (name.find(secret) != std::string::npos) {
+        word = word.substr(0, equals + 1) + "***";
+        break;
+      }
+    }
+    // scheme://user:password@host: the user information goes.
+    const std::size_t scheme = word.find("://");
+    const std::size_t userinfo =
+        scheme == std::string::npos ? std::string::npos : word.find('@', scheme + 3);
+    if (userinfo != std::string::npos && word.find('/', scheme + 3) > userinfo) {
+      word = word.substr(0, scheme + 3) + "***" + word.substr(userinfo);
+    }
+    out += word;
+    if (blank == std::string::npos) break;
+    out += command[blank];
+    at = blank + 1;
+  }
+  return out;
+}
+
 UploadRecord Upload(const std::string& command_template, const std::string& backup_path,
                     const std::string& id, const std::vector<std::string>& files,
                     const Clock& clock, std::chrono::milliseconds timeout) {
   UploadRecord record;
-  record.command = command_template;
+  record.command = RedactCommand(command_template);
   record.ok = true;
   std::error_code ec;
   const std::filesystem::path folder = std::filesystem::absolute(backup_path, ec);

@@ -29,6 +29,11 @@ UploadRecord Upload(const std::string& command_template, const std::string& back
 
 // `command_template` with {file}, {name} and {id} replaced by the shell-quoted
 // values, in one pass (a value that contains "{id}" is not replaced again).
+// `command` as it may be kept and shown (the manifest, logs): the values of
+// NAME=value words whose NAME speaks of a key, secret, token or password,
+// and the user information of URLs, are replaced by "***".
+std::string RedactCommand(const std::string& command);
+
 std::string ExpandUploadCommand(const std::string& command_template, const std::string& file,
                                 const std::string& name, const std::string& id);
 

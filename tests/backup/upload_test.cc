@@ -22,6 +22,18 @@ TEST(Upload, ExpandQuotesEveryValueForTheShell) {
   EXPECT_EQ(expanded, "cp '/b/it'\\''s here' /x/'id/{id}' # 'analytics-1' {other}");
 }
 
+TEST(Upload, TheRecordedCommandHidesSecretsAndUrlPasswords) {
+  EXPECT_EQ(RedactCommand("AWS_SECRET_ACCESS_KEY=abc aws s3 cp {file} s3://b/{name}"),
+            "AWS_SECRET_ACCESS_KEY=*** aws s3 cp {file} s3://b/{name}");
+  EXPECT_EQ(RedactCommand("curl -T {file} https://user:pa55@host/up/{name}"),
+            "curl -T {file} https://***@host/up/{name}");
+  EXPECT_EQ(RedactCommand("rclone copy {file} remote:x --retries=3"),
+            "rclone copy {file} remote:x --retries=3");
+  FakeClock clock(At("2026-12-05T03:00:00Z"));
+  UploadRecord record = Upload("TOKEN=t0k true {file}", "/tmp", "id", {}, clock);
+  EXPECT_EQ(record.command, "TOKEN=*** true {file}");
+}
+
 TEST(Upload, RunsTheTemplateOncePerFileInOrder) {
   test::TempDir dir;
   WriteFileText(dir.File("a.zst"), "A");
