@@ -28,16 +28,6 @@ struct BackupArgs {
 
 bool IsPgBackRest(const config::Config& config) { return config.backup.method == "pgbackrest"; }
 
-std::string Human(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = double(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) value /= 1024, ++unit;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
-  return buf;
-}
-
 std::string Age(Time then, Time now) {
   auto s = std::chrono::duration_cast<std::chrono::seconds>(now - then).count();
   if (s < 0) s = 0;
@@ -102,7 +92,7 @@ int BackupCreate(const Context& context, const BackupArgs& args) {
               << '\n';
   } else {
     PrintTable({"ID", "SIZE", "TABLES", "DURATION"},
-               {{made->manifest.id, Human(made->bytes),
+               {{made->manifest.id, HumanBytes(made->bytes),
                  std::to_string(made->manifest.tables.size()), duration}});
   }
   return kExitOk;
@@ -168,13 +158,13 @@ int BackupList(const Context& context) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& b : *dumps) {
-    rows.push_back({b.manifest.id, b.manifest.kind, b.manifest.method, Human(b.bytes),
+    rows.push_back({b.manifest.id, b.manifest.kind, b.manifest.method, HumanBytes(b.bytes),
                     Age(b.manifest.started_at, now), VerifiedText(b), UploadedText(b),
                     Expires(b.manifest.started_at, config)});
   }
   for (const auto& p : physical) {
-    rows.push_back({p.label, p.type, "pgbackrest", Human(p.repo_bytes), Age(p.started_at, now), "-",
-                    "-", Expires(p.started_at, config)});
+    rows.push_back({p.label, p.type, "pgbackrest", HumanBytes(p.repo_bytes), Age(p.started_at, now),
+                    "-", "-", Expires(p.started_at, config)});
   }
   PrintTable({"ID", "KIND", "METHOD", "SIZE", "AGE", "VERIFIED", "UPLOADED", "EXPIRES"}, rows);
   return kExitOk;

@@ -19,16 +19,6 @@ using Json = nlohmann::ordered_json;
 
 bool IsMemory(const config::Config& config) { return config.cache.url == "memory"; }
 
-std::string Human(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = double(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) value /= 1024, ++unit;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
-  return buf;
-}
-
 template <typename T>
 Json OrNull(const std::optional<T>& v) {
   return v ? Json(*v) : Json(nullptr);
@@ -54,11 +44,13 @@ void PrintReport(const Context& context, const ops::CacheReport& r) {
   }
   char rate[32] = "-";
   if (r.hit_rate) std::snprintf(rate, sizeof rate, "%.2f%%", *r.hit_rate);
-  std::string max = !r.max_memory ? "-" : *r.max_memory == 0 ? "no limit" : Human(*r.max_memory);
+  std::string max = !r.max_memory        ? "-"
+                    : *r.max_memory == 0 ? "no limit"
+                                         : HumanBytes(*r.max_memory);
   PrintTable({"STAT", "VALUE"}, {{"backend", r.backend + " (" + r.where + ")"},
                                  {"keys (analytics:*)", Text(r.keys)},
                                  {"all keys (DBSIZE)", Text(r.all_keys)},
-                                 {"memory used", r.used_memory ? Human(*r.used_memory) : "-"},
+                                 {"memory used", r.used_memory ? HumanBytes(*r.used_memory) : "-"},
                                  {"memory limit", max},
                                  {"hit rate", rate},
                                  {"hits", Text(r.hits)},

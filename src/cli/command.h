@@ -3,6 +3,7 @@
 // Open, which opens what a command needs. Internal to cli/.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,6 +29,9 @@ struct Context {
 
 // Prints "analytics: <reason>" on stderr; returns ExitCodeFor(error, stage).
 int Fail(const Error& error, Stage stage = Stage::kWork);
+
+// "512 B", "1.5 KiB", "3.2 GiB": sizes in tables.
+std::string HumanBytes(std::uint64_t bytes);
 
 // Columns padded to their widest cell, two spaces apart, header first.
 void PrintTable(const std::vector<std::string>& header,
@@ -71,7 +75,7 @@ void AddAnomaliesCommand(CLI::App& cli, Context& context);
 // backup create|list|verify|restore (backup_commands.cc; prune: backup_prune_command.cc).
 void AddBackupCommands(CLI::App& cli, Context& context);
 void AddBackupPruneCommand(CLI::App& backup, Context& context);  // backup prune
-void AddAuditCommands(CLI::App& cli, Context& context);  // audit list
-void AddTasksCommands(CLI::App& cli, Context& context);  // tasks undelete
+void AddAuditCommands(CLI::App& cli, Context& context);          // audit list
+void AddTasksCommands(CLI::App& cli, Context& context);          // tasks undelete
 
 }  // namespace analytics::cli
