@@ -20,6 +20,7 @@ using Json = nlohmann::ordered_json;
 
 struct BackupArgs {
   std::string type = "full";
+  std::string method;  // backup create --method: "" = backup.method
   std::string file;
   std::string table;
   std::string to;
@@ -56,8 +57,22 @@ backup::Env EnvOf(app::App& app) {
 }
 
 int BackupCreate(const Context& context, const BackupArgs& args) {
-  auto opened = Open(context);
+  if (!args.method.empty() && args.method != "dump" && args.method != "pgbackrest") {
+    return Fail(InvalidArgument("--method",
+                                "--method must be dump or pgbackrest, got '" + args.method + "'"));
+  }
+  // --method dump with backup.method pgbackrest: a logical dump beside the
+  // physical backups (one table's restore, a move to another machine).
+  auto opened = Open(context, OpenOptions{[&args](config::Config& config) {
+                                            if (!args.method.empty()) {
+                                              config.backup.method = args.method;
+                                            }
+                                          },
+                                          false, true});
   if (!opened.ok()) return Fail(opened.error(), Stage::kOpen);
+  if (IsPgBackRest(opened->config) && opened->config.database.url.rfind("sqlite://", 0) == 0) {
+    return Fail(InvalidArgument("--method", "--method pgbackrest needs a PostgreSQL database.url"));
+  }
   if (!IsPgBackRest(opened->config) && args.type != "full") {
     return Fail(InvalidArgument("--type", "--type " + args.type +
                                               " needs backup.method: pgbackrest (dump backups "
@@ -327,6 +342,9 @@ void AddBackupCommands(CLI::App& cli, Context& context) {
   group->require_subcommand(1);
   auto* create = group->add_subcommand("create", "make a backup now");
   create->add_option("--type", args->type, "full, diff or incr (backup.method pgbackrest)");
+  create->add_option("--method", args->method,
+                     "dump or pgbackrest (default backup.method; dump with pgbackrest configured "
+                     "makes a logical dump for one table's restore)");
   create->callback([&context, args] { context.code = BackupCreate(context, *args); });
   auto* list = group->add_subcommand("list", "list backups, newest first");
   list->callback([&context] { context.code = BackupList(context); });

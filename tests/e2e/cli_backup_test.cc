@@ -139,6 +139,12 @@ TEST_F(CliBackup, BadInputGetsAClearErrorAndExitCode) {
   EXPECT_EQ(type.code(), 2) << type.Describe();
   EXPECT_TRUE(Contains(type.err, "--type"));
   EXPECT_TRUE(Contains(type.err, "pgbackrest"));
+  RunResult method = Cli({"backup", "create", "--method", "tar"});
+  EXPECT_EQ(method.code(), 2) << method.Describe();
+  EXPECT_TRUE(Contains(method.err, "--method"));
+  method = Cli({"backup", "create", "--method", "pgbackrest"});  // on SQLite
+  EXPECT_EQ(method.code(), 2) << method.Describe();
+  EXPECT_TRUE(Contains(method.err, "PostgreSQL"));
   RunResult to = Cli({"backup", "restore", "--to", "2026-12-04 10:15:00"});
   EXPECT_EQ(to.code(), 2) << to.Describe();
   EXPECT_TRUE(Contains(to.err, "--to"));
