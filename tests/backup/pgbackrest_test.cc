@@ -9,8 +9,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/app.h"
 #include "backup/pgbackrest_fixture.h"
 #include "backup/pgbackrest_run.h"
+#include "jobs/job.h"
+#include "support/temp_dir.h"
 
 namespace analytics::test {
 namespace {
@@ -43,6 +46,33 @@ TEST_F(PgBackRest, FullThenIncrementalAreListedNewestFirstWithTypeAndPrior) {
   Result<std::string> verified = backup::PgBackRestVerify(config_);
   ASSERT_TRUE(verified.ok()) << verified.error().message;
   EXPECT_NE(verified->find("2 backup(s)"), std::string::npos) << *verified;
+}
+
+// The jobs on this method: `backup` makes a full (then prunes and expires),
+// `backup_incremental` an incremental on it, `restore_drill` verifies.
+TEST_F(PgBackRest, TheBackupJobsMakeAFullThenAnIncrementalAndTheDrillVerifies) {
+  TempDir dumps;
+  config_.backup.dir = dumps.path();
+  auto app = app::App::Build(config_);
+  ASSERT_TRUE(app.ok()) << app.error().message;
+  const jobs::JobEnv env{(*app)->db(), (*app)->cache(), (*app)->stats(), (*app)->clock(),
+                         (*app)->config()};
+  const jobs::JobLog log = [](const std::string&, const std::string&) {};
+  auto full = jobs::RunBackup(env, {}, log);
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  EXPECT_NE(full->summary.find("full"), std::string::npos) << full->summary;
+  auto incr = jobs::RunBackupIncremental(env, {}, log);
+  ASSERT_TRUE(incr.ok()) << incr.error().message;
+  auto listed = backup::PgBackRestList(config_);
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].type, "incr");
+  EXPECT_EQ((*listed)[0].prior, (*listed)[1].label);
+  EXPECT_EQ((*listed)[1].type, "full");
+  EXPECT_NE(full->summary.find((*listed)[1].label), std::string::npos) << full->summary;
+  auto drill = jobs::RunRestoreDrill(env, {}, log);
+  ASSERT_TRUE(drill.ok()) << drill.error().message;
+  EXPECT_TRUE(std::filesystem::is_empty(dumps.path()));  // no dump on this method
 }
 
 TEST(PgBackRestCreate, BadTypeIsRefusedNamingTheFlag) {
