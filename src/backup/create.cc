@@ -14,6 +14,7 @@
 #include "backup/process.h"
 #include "backup/table_checksums.h"
 #include "backup/upload.h"
+#include "logging/log.h"
 #include "storage/backend_tools.h"
 #include "storage/open_database.h"
 
@@ -111,7 +112,11 @@ Result<void> PostgresData(const Env& env, const fs::path& partial, Manifest& man
     manifest.tables = std::move(*tables);
     Say(progress, "checksums", std::to_string(manifest.tables.size()) + " tables");
     ProcessSpec spec;
-    spec.argv = {"pg_dump", "--format=custom", "--compress=0", "--no-password", "--snapshot=" + id};
+    // A lock it cannot get within kLockTimeout (a table being altered or
+    // dropped) fails the backup instead of waiting forever.
+    spec.argv = {"pg_dump",          "--format=custom",
+                 "--compress=0",     "--no-password",
+                 "--snapshot=" + id, std::string("--lock-wait-timeout=") + kLockTimeout};
     spec.env = *child_env;
     spec.on_stdout = [&writer](std::string_view chunk) { return (*writer)->Write(chunk); };
     Result<void> dumped = RunProcess(spec);
@@ -124,8 +129,11 @@ Result<void> PostgresData(const Env& env, const fs::path& partial, Manifest& man
   });
 }
 
-// Writes the manifest, syncs, renames the partial folder to its id.
-Result<void> Complete(const fs::path& dir, const fs::path& partial, const Manifest& manifest) {
+// Writes the manifest, syncs, renames the partial folder to its id. Once the
+// rename is done the backup is complete (and listed): a failing fsync of
+// backup.dir after it is a warning, not a failed backup.
+Result<void> Complete(const fs::path& dir, const fs::path& partial, const Manifest& manifest,
+                      const Progress& progress) {
   Result<void> wrote =
       WriteFileAtomically((partial / kManifestName).string(), ManifestJson(manifest));
   if (!wrote.ok()) return wrote;
@@ -134,7 +142,14 @@ Result<void> Complete(const fs::path& dir, const fs::path& partial, const Manife
   std::error_code ec;
   fs::rename(partial, dir / manifest.id, ec);
   if (ec) return Unavailable("rename " + partial.string() + ": " + ec.message());
-  return SyncPath(dir.string());
+  Result<void> dir_synced = SyncPath(dir.string());
+  if (!dir_synced.ok()) {
+    logging::Warn("backup_dir_not_synced",
+                  {{"backup", manifest.id}, {"error", dir_synced.error().message}});
+    Say(progress, "warning",
+        "backup " + manifest.id + " is complete, but " + dir_synced.error().message);
+  }
+  return Ok();
 }
 
 // Runs backup.upload_command over the data file and the manifest and records
@@ -183,7 +198,7 @@ Result<BackupInfo> Create(const Env& env, const Progress& progress) {
                           : SqliteData(env, partial, manifest, progress);
   if (made.ok()) {
     manifest.finished_at = env.clock.Now();
-    made = Complete(dir, partial, manifest);
+    made = Complete(dir, partial, manifest, progress);
   }
   if (!made.ok()) {
     RemoveAllQuietly(partial.string());

@@ -10,6 +10,15 @@
 
 #include "backup/pgbackrest_run.h"
 
+// `lhs = *expr`, or return expr's error.
+#define PGBR_CONCAT_(a, b) a##b
+#define PGBR_CONCAT(a, b) PGBR_CONCAT_(a, b)
+#define PGBR_ASSIGN_(tmp, lhs, expr) \
+  auto tmp = (expr);                 \
+  if (!tmp.ok()) return tmp.error(); \
+  lhs = std::move(*tmp)
+#define PGBR_ASSIGN(lhs, expr) PGBR_ASSIGN_(PGBR_CONCAT(pgbr_result_, __COUNTER__), lhs, expr)
+
 namespace analytics::backup {
 namespace {
 
@@ -19,55 +28,104 @@ Error Unprocessable(std::string message) {
   return Error{ErrorCode::kUnprocessable, std::move(message), {}};
 }
 
-Time FromUnix(const Json& seconds) {
-  return Time{std::chrono::seconds{seconds.is_number_integer() ? seconds.get<std::int64_t>() : 0}};
+// `pgbackrest info` output of an unexpected shape (another pgBackRest
+// version, a truncated answer): an error naming what, never an exception.
+Error Unexpected(const std::string& what) {
+  return Unavailable("pgbackrest info: unexpected output: " + what);
 }
 
-std::uint64_t Bytes(const Json& object, const char* key) {
-  if (!object.is_object() || !object.contains(key) || !object[key].is_number()) return 0;
-  return object[key].get<std::uint64_t>();
+// The member `key` of `object` when it is there (and not null), else null.
+const Json* Member(const Json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
 }
 
-PgBackRestBackup ParseBackup(const Json& b) {
+// An optional string member; kUnavailable when it is there but not a string.
+Result<std::string> StringMember(const Json& object, const char* key, const std::string& where) {
+  const Json* value = Member(object, key);
+  if (value == nullptr) return std::string();
+  if (!value->is_string()) return Unexpected(where + "." + key + " is not a string");
+  return value->get<std::string>();
+}
+
+// An optional non-negative integer member (0 when absent).
+Result<std::int64_t> IntegerMember(const Json& object, const char* key, const std::string& where) {
+  const Json* value = Member(object, key);
+  if (value == nullptr) return std::int64_t{0};
+  if (!value->is_number_integer() || value->get<std::int64_t>() < 0) {
+    return Unexpected(where + "." + key + " is not a non-negative integer");
+  }
+  return value->get<std::int64_t>();
+}
+
+// An optional member that must be an object when present (else an empty one).
+Result<const Json*> ObjectMember(const Json& object, const char* key, const std::string& where) {
+  static const Json kEmpty = Json::object();
+  const Json* value = Member(object, key);
+  if (value == nullptr) return &kEmpty;
+  if (!value->is_object()) return Unexpected(where + "." + key + " is not an object");
+  return value;
+}
+
+Result<PgBackRestBackup> ParseBackup(const Json& b, const std::string& where) {
+  if (!b.is_object()) return Unexpected(where + " is not an object");
   PgBackRestBackup backup;
-  backup.label = b.value("label", "");
-  backup.type = b.value("type", "");
-  const Json& ts = b.contains("timestamp") ? b["timestamp"] : Json::object();
-  backup.started_at = FromUnix(ts.value("start", Json(0)));
-  backup.finished_at = FromUnix(ts.value("stop", Json(0)));
-  const Json& info = b.contains("info") ? b["info"] : Json::object();
-  backup.bytes = Bytes(info, "size");
+  PGBR_ASSIGN(backup.label, StringMember(b, "label", where));
+  PGBR_ASSIGN(backup.type, StringMember(b, "type", where));
+  PGBR_ASSIGN(const Json* ts, ObjectMember(b, "timestamp", where));
+  PGBR_ASSIGN(std::int64_t start, IntegerMember(*ts, "start", where + ".timestamp"));
+  PGBR_ASSIGN(std::int64_t stop, IntegerMember(*ts, "stop", where + ".timestamp"));
+  backup.started_at = Time{std::chrono::seconds{start}};
+  backup.finished_at = Time{std::chrono::seconds{stop}};
+  PGBR_ASSIGN(const Json* info, ObjectMember(b, "info", where));
+  PGBR_ASSIGN(std::int64_t size, IntegerMember(*info, "size", where + ".info"));
+  backup.bytes = std::uint64_t(size);
   // What this backup itself added to the repository (a full's whole size).
-  backup.repo_bytes = Bytes(info.contains("repository") ? info["repository"] : Json(), "delta");
-  if (b.contains("prior") && b["prior"].is_string()) backup.prior = b["prior"].get<std::string>();
+  PGBR_ASSIGN(const Json* repo, ObjectMember(*info, "repository", where + ".info"));
+  PGBR_ASSIGN(std::int64_t delta, IntegerMember(*repo, "delta", where + ".info.repository"));
+  backup.repo_bytes = std::uint64_t(delta);
+  PGBR_ASSIGN(backup.prior, StringMember(b, "prior", where));
   return backup;
 }
 
-// The stanza's entry of `pgbackrest info --output=json`.
+// The stanza's backups from its entry of the info output.
+Result<std::vector<PgBackRestBackup>> ParseStanza(const Json& entry, const std::string& stanza) {
+  const std::string where = "stanza '" + stanza + "'";
+  PGBR_ASSIGN(const Json* status, ObjectMember(entry, "status", where));
+  PGBR_ASSIGN(std::int64_t code, IntegerMember(*status, "code", where + ".status"));
+  // 0 ok; 2 "no valid backups" is an empty list; the others (1 missing
+  // stanza path, 3 missing stanza data, 4 mismatched versions…) mean the
+  // stanza is not usable.
+  if (code != 0 && code != 2) {
+    PGBR_ASSIGN(std::string message, StringMember(*status, "message", where + ".status"));
+    return Unavailable("pgbackrest stanza '" + stanza +
+                       "': " + (message.empty() ? "error" : message) +
+                       " (run `pgbackrest --stanza=" + stanza + " stanza-create`)");
+  }
+  std::vector<PgBackRestBackup> backups;
+  const Json* list = Member(entry, "backup");
+  if (list != nullptr && !list->is_array()) return Unexpected(where + ".backup is not an array");
+  for (std::size_t i = 0; list != nullptr && i < list->size(); ++i) {
+    PGBR_ASSIGN(PgBackRestBackup b,
+                ParseBackup((*list)[i], where + ".backup[" + std::to_string(i) + "]"));
+    backups.push_back(std::move(b));
+  }
+  std::stable_sort(backups.begin(), backups.end(), [](const auto& a, const auto& b) {
+    if (a.started_at != b.started_at) return a.started_at > b.started_at;
+    return a.label > b.label;
+  });
+  return backups;
+}
+
 Result<std::vector<PgBackRestBackup>> ParseInfo(const std::string& text,
                                                 const std::string& stanza) {
   Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_array()) return Unavailable("pgbackrest info: unreadable output (not a JSON array)");
   for (const Json& entry : doc) {
-    if (!entry.is_object() || entry.value("name", "") != stanza) continue;
-    const Json& status = entry.contains("status") ? entry["status"] : Json::object();
-    const int code = status.value("code", 0);
-    // 0 ok; 2 "no valid backups" is an empty list; the others (1 missing
-    // stanza path, 3 missing stanza data, 4 mismatched versions…) mean the
-    // stanza is not usable.
-    if (code != 0 && code != 2) {
-      return Unavailable("pgbackrest stanza '" + stanza + "': " + status.value("message", "error") +
-                         " (run `pgbackrest --stanza=" + stanza + " stanza-create`)");
-    }
-    std::vector<PgBackRestBackup> backups;
-    if (entry.contains("backup") && entry["backup"].is_array()) {
-      for (const Json& b : entry["backup"]) backups.push_back(ParseBackup(b));
-    }
-    std::stable_sort(backups.begin(), backups.end(), [](const auto& a, const auto& b) {
-      if (a.started_at != b.started_at) return a.started_at > b.started_at;
-      return a.label > b.label;
-    });
-    return backups;
+    if (!entry.is_object()) return Unexpected("an entry is not an object");
+    PGBR_ASSIGN(std::string name, StringMember(entry, "name", "an entry"));
+    if (name == stanza) return ParseStanza(entry, stanza);
   }
   return Unavailable("pgbackrest info: no stanza '" + stanza + "' (backup.pgbackrest_stanza)");
 }
@@ -93,10 +151,21 @@ bool ArchiveLineValid(const std::string& line) {
 
 }  // namespace
 
+Result<std::vector<PgBackRestBackup>> PgBackRestParseInfo(const std::string& text,
+                                                          const std::string& stanza) {
+  // The parse checks every type it reads; this is the last line of defence
+  // against an exception from a shape it did not foresee.
+  try {
+    return ParseInfo(text, stanza);
+  } catch (const std::exception& e) {
+    return Unexpected(e.what());
+  }
+}
+
 Result<std::vector<PgBackRestBackup>> PgBackRestList(const config::Config& config) {
   Result<std::string> out = pgbackrest::RunOk(config.backup, {"info", "--output=json"}, "info");
   if (!out.ok()) return out.error();
-  return ParseInfo(*out, config.backup.pgbackrest_stanza);
+  return PgBackRestParseInfo(*out, config.backup.pgbackrest_stanza);
 }
 
 Result<PgBackRestBackup> PgBackRestCreate(const config::Config& config, const std::string& type) {

@@ -28,6 +28,11 @@ struct PgBackRestBackup {
 
 // Newest first. Errors: kUnavailable when pgbackrest cannot be run or fails.
 Result<std::vector<PgBackRestBackup>> PgBackRestList(const config::Config& config);
+// The backups of `stanza` in the text of `pgbackrest info --output=json`,
+// newest first (PgBackRestList's parser). Errors: kUnavailable naming what is
+// unreadable or of an unexpected type; never throws.
+Result<std::vector<PgBackRestBackup>> PgBackRestParseInfo(const std::string& text,
+                                                          const std::string& stanza);
 // `type`: "full", "diff" or "incr" (kInvalidArgument naming "--type" otherwise).
 // Returns the backup made.
 Result<PgBackRestBackup> PgBackRestCreate(const config::Config& config, const std::string& type);
@@ -62,5 +67,10 @@ struct ArchiveCheck {
   std::string want;   // what is needed
 };
 Result<std::vector<ArchiveCheck>> PgBackRestArchiveChecks(const config::Config& config);
+// Whether `archive_command` runs pgbackrest archive-push %p for `stanza`
+// (`--stanza=S` or `--stanza S` as a whole word: "analytics2" is not
+// "analytics") and, when `config_path` is not empty, with that --config.
+bool ArchiveCommandMatches(const std::string& archive_command, const std::string& stanza,
+                           const std::string& config_path);
 
 }  // namespace analytics::backup

@@ -2,6 +2,10 @@
 // archives its WAL into the pgBackRest stanza, and that archiving works.
 // Without it, incremental backups cannot be made consistent and no
 // point-in-time restore can reach past the last backup.
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+
 #include "backup/pgbackrest.h"
 #include "storage/database.h"
 #include "storage/open_database.h"
@@ -60,21 +64,55 @@ ArchiveCheck ModeCheck(const ArchiverState& s) {
   return check;
 }
 
+// archive_command split at white space, each word without its quotes.
+std::vector<std::string> Words(const std::string& command) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (char c : command) {
+    if (quote != 0) {
+      if (c == quote)
+        quote = 0;
+      else
+        word += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word) words.push_back(word);
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (in_word) words.push_back(word);
+  return words;
+}
+
+// The value of option `name` ("--stanza") in `words`: "--stanza=x" or
+// "--stanza x"; nullopt when absent.
+std::optional<std::string> OptionValue(const std::vector<std::string>& words,
+                                       const std::string& name) {
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (words[i].starts_with(name + "=")) return words[i].substr(name.size() + 1);
+    if (words[i] == name && i + 1 < words.size()) return words[i + 1];
+  }
+  return std::nullopt;
+}
+
 ArchiveCheck CommandCheck(const ArchiverState& s, const config::BackupOptions& options) {
   ArchiveCheck check;
   check.name = "archive_command";
   check.value = s.archive_command.empty() ? "(empty)" : s.archive_command;
-  const std::string stanza = "--stanza=" + options.pgbackrest_stanza;
   std::string want = "pgbackrest";
   if (!options.pgbackrest_config.empty()) want += " --config=" + options.pgbackrest_config;
-  want += " " + stanza + " archive-push %p";
+  want += " --stanza=" + options.pgbackrest_stanza + " archive-push %p";
   check.want = want;
-  const std::string& cmd = s.archive_command;
-  check.ok = cmd.find("pgbackrest") != std::string::npos &&
-             cmd.find("archive-push") != std::string::npos && cmd.find("%p") != std::string::npos &&
-             cmd.find(stanza) != std::string::npos &&
-             (options.pgbackrest_config.empty() ||
-              cmd.find(options.pgbackrest_config) != std::string::npos);
+  check.ok = ArchiveCommandMatches(s.archive_command, options.pgbackrest_stanza,
+                                   options.pgbackrest_config);
   return check;
 }
 
@@ -96,6 +134,30 @@ ArchiveCheck ArchivingCheck(const ArchiverState& s) {
 }
 
 }  // namespace
+
+bool ArchiveCommandMatches(const std::string& archive_command, const std::string& stanza,
+                           const std::string& config_path) {
+  const std::vector<std::string> words = Words(archive_command);
+  auto has = [&words](const std::string& w) {
+    return std::find(words.begin(), words.end(), w) != words.end();
+  };
+  bool runs_pgbackrest = false;
+  for (const std::string& w : words) {
+    runs_pgbackrest |= w == "pgbackrest" || w.ends_with("/pgbackrest");
+  }
+  if (!runs_pgbackrest || !has("archive-push") || !has("%p")) return false;
+  if (OptionValue(words, "--stanza") != stanza) return false;
+  if (config_path.empty()) return true;
+  std::optional<std::string> config = OptionValue(words, "--config");
+  if (!config) return false;
+  // backup.pgbackrest_config may be relative; the server runs it absolute.
+  auto normal = [](const std::string& path) {
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::absolute(path, ec);
+    return (ec ? std::filesystem::path(path) : p).lexically_normal();
+  };
+  return normal(*config) == normal(config_path);
+}
 
 Result<std::vector<ArchiveCheck>> PgBackRestArchiveChecks(const config::Config& config) {
   const std::string& url = config.database.url;

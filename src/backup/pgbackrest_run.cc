@@ -143,7 +143,8 @@ std::vector<std::string> FullArgv(const std::string& exe, const config::BackupOp
 
 std::string Scrub(std::string line) {
   static const std::regex kPassword(R"((password\s*=\s*)('[^']*'|\S+))", std::regex::icase);
-  static const std::regex kUserInfo(R"((://[^:/@\s]+):[^@\s]*@)");
+  // The password ends at the authority's last '@' (it may hold '@' itself).
+  static const std::regex kUserInfo(R"((://[^:/@\s]+):[^/\s]*@)");
   line = std::regex_replace(line, kPassword, "$1***");
   line = std::regex_replace(line, kUserInfo, "$1:***@");
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();

@@ -1,21 +1,35 @@
 #include "backup/process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 
 extern char** environ;
 
 namespace analytics::backup {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The service's own secrets (SPEC §1's variables: the admin token, the
+// database and Redis URLs with their passwords, the config path), never
+// passed to a tool. The same list as ops/command_target.cc withholds from
+// alert commands; the lead unifies both in a shared base/subprocess.h.
+constexpr std::string_view kWithheld[] = {"ANALYTICS_ADMIN_TOKEN", "DATABASE_URL", "REDIS_URL",
+                                          "ANALYTICS_CONFIG"};
 
 std::string LastLine(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
@@ -25,33 +39,6 @@ std::string LastLine(std::string text) {
   return line;
 }
 
-std::vector<std::string> Environment(const std::vector<std::pair<std::string, std::string>>& env) {
-  std::map<std::string, std::string> vars;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string entry = *e;
-    std::size_t eq = entry.find('=');
-    if (eq != std::string::npos) vars[entry.substr(0, eq)] = entry.substr(eq + 1);
-  }
-  for (const auto& [name, value] : env) vars[name] = value;
-  std::vector<std::string> out;
-  for (const auto& [name, value] : vars) out.push_back(name + "=" + value);
-  return out;
-}
-
-// Reads `fd` to its end into `sink` (or discards); an error of `sink` stops.
-Result<void> Drain(int fd, const std::function<Result<void>(std::string_view)>& sink) {
-  std::vector<char> buffer(1 << 16);
-  for (;;) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Ok();
-    if (sink) {
-      Result<void> took = sink(std::string_view(buffer.data(), std::size_t(n)));
-      if (!took.ok()) return took;
-    }
-  }
-}
-
 int Wait(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -59,12 +46,94 @@ int Wait(pid_t pid) {
   return status;
 }
 
+std::string Duration(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
+  return std::to_string(d.count()) + "ms";
+}
+
+// What happened while the child ran.
+struct Outcome {
+  Result<void> drained = Ok();  // on_stdout's error, if any
+  bool timed_out = false;
+};
+
+// Reads the child's stdout into `sink` until its end and the child's exit,
+// or until the deadline; kills the child's process group when the deadline
+// passes or `sink` fails.
+Outcome Supervise(pid_t pid, int out_fd, const ProcessSpec& spec) {
+  Outcome outcome;
+  const Clock::time_point deadline = Clock::now() + spec.timeout;
+  const int pid_fd = int(::syscall(SYS_pidfd_open, pid, 0));
+  bool out_open = true;
+  bool exited = pid_fd < 0;  // without a pidfd: wait for stdout's end only
+  std::vector<char> buffer(1 << 16);
+  while (out_open || !exited) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      outcome.timed_out = true;
+      break;
+    }
+    pollfd fds[2] = {{out_open ? out_fd : -1, POLLIN, 0}, {exited ? -1 : pid_fd, POLLIN, 0}};
+    const int rc = ::poll(fds, 2, int(std::min<std::int64_t>(left.count(), INT_MAX)));
+    if (rc <= 0) continue;  // EINTR, or the deadline (checked above)
+    if (fds[0].revents != 0) {
+      ssize_t n = ::read(out_fd, buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        out_open = false;
+      } else if (spec.on_stdout) {
+        outcome.drained = spec.on_stdout(std::string_view(buffer.data(), std::size_t(n)));
+        if (!outcome.drained.ok()) break;
+      }
+    }
+    if (fds[1].revents != 0) {
+      exited = true;
+      // The tool is gone: whatever of its group still holds stdout open is a
+      // straggler (pg_restore's workers end with it).
+      if (out_open) ::kill(-pid, SIGKILL);
+    }
+  }
+  if (outcome.timed_out || !outcome.drained.ok()) ::kill(-pid, SIGKILL);
+  if (pid_fd >= 0) ::close(pid_fd);
+  return outcome;
+}
+
 }  // namespace
+
+std::vector<std::string> ChildEnvironment(const ProcessSpec& spec) {
+  std::map<std::string, std::string> vars;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry = *e;
+    std::size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view name = entry.substr(0, eq);
+    if (std::find(std::begin(kWithheld), std::end(kWithheld), name) != std::end(kWithheld)) {
+      continue;
+    }
+    vars[std::string(name)] = std::string(entry.substr(eq + 1));
+  }
+  bool own_options = false;
+  for (const auto& [name, value] : spec.env) {
+    vars[name] = value;
+    own_options |= name == "PGOPTIONS";
+  }
+  const std::string tool =
+      spec.argv.empty() ? "" : std::filesystem::path(spec.argv[0]).filename().string();
+  if (!own_options && (tool == "pg_restore" || tool == "psql")) {
+    std::string& options = vars["PGOPTIONS"];
+    options +=
+        (options.empty() ? "-c lock_timeout=" : " -c lock_timeout=") + std::string(kLockTimeout);
+  }
+  std::vector<std::string> out;
+  for (const auto& [name, value] : vars) out.push_back(name + "=" + value);
+  return out;
+}
 
 Result<void> RunProcess(const ProcessSpec& spec) {
   const std::string& tool = spec.argv.at(0);
   char stderr_path[] = "/tmp/analytics-backup-stderr-XXXXXX";
-  int err_fd = ::mkstemp(stderr_path);
+  int err_fd = ::mkostemp(stderr_path, O_CLOEXEC);
   if (err_fd < 0) return Unavailable(tool + ": cannot create a temporary file");
   ::unlink(stderr_path);
   int out[2];
@@ -78,23 +147,28 @@ Result<void> RunProcess(const ProcessSpec& spec) {
   posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
-  std::vector<std::string> env_text = Environment(spec.env);
+  // A process group of its own, so a deadline kills the tool's workers too.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  std::vector<std::string> env_text = ChildEnvironment(spec);
   std::vector<char*> argv, envp;
   for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   for (std::string& e : env_text) envp.push_back(e.data());
   envp.push_back(nullptr);
   pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, tool.c_str(), &actions, nullptr, argv.data(), envp.data());
+  int rc = ::posix_spawnp(&pid, tool.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   ::close(out[1]);
   if (rc != 0) {
     ::close(out[0]);
     ::close(err_fd);
     return Unavailable(tool + " could not be started: " + std::strerror(rc));
   }
-  Result<void> drained = Drain(out[0], spec.on_stdout);
-  if (!drained.ok()) ::kill(pid, SIGKILL);
+  Outcome outcome = Supervise(pid, out[0], spec);
   ::close(out[0]);
   int status = Wait(pid);
   std::string errors;
@@ -102,11 +176,15 @@ Result<void> RunProcess(const ProcessSpec& spec) {
   char buf[4096];
   for (ssize_t n; (n = ::read(err_fd, buf, sizeof buf)) > 0;) errors.append(buf, std::size_t(n));
   ::close(err_fd);
-  if (!drained.ok()) return drained;
+  if (!outcome.drained.ok()) return outcome.drained;
+  std::string line = LastLine(errors);
+  if (outcome.timed_out) {
+    return Unavailable(tool + " did not finish within " + Duration(spec.timeout) +
+                       " and was killed" + (line.empty() ? "" : " (last said: " + line + ")"));
+  }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Ok();
   std::string how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
                                       : "was killed by signal " + std::to_string(WTERMSIG(status));
-  std::string line = LastLine(errors);
   return Unavailable(tool + " " + how + (line.empty() ? "" : ": " + line));
 }
 
@@ -118,6 +196,7 @@ std::string ToolVersion(const std::string& tool) {
     out.append(chunk);
     return Ok();
   };
+  spec.timeout = std::chrono::seconds(30);
   if (!RunProcess(spec).ok() || out.empty()) return tool;
   std::size_t nl = out.find('\n');
   return out.substr(0, nl);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 
@@ -24,19 +25,34 @@ Error Unprocessable(std::string message) {
 
 }  // namespace
 
+Result<void> CheckSource(const Env& env, const Manifest& manifest) {
+  const std::string here(env.db.dialect().name());
+  if (manifest.source == here) return Ok();
+  return InvalidArgument("FILE", "backup " + manifest.id + " is of a " + manifest.source +
+                                     " database; this is " + here +
+                                     " (a backup restores only on the same kind of database)");
+}
+
+Result<void> CheckDataFileListed(const Manifest& manifest) {
+  const std::string data = DataFileName(manifest.source);
+  for (const FileEntry& f : manifest.files) {
+    if (f.name == data) return Ok();
+  }
+  return Unprocessable("the manifest's files do not list the data file " + data);
+}
+
 Result<std::unique_ptr<Scratch>> Scratch::Restore(const Env& env, const BackupInfo& backup,
                                                   Mode mode) {
   const Manifest& m = backup.manifest;
-  if (m.source != env.db.dialect().name()) {
-    return Unavailable("a " + m.source + " backup restores only on a " + m.source +
-                       " database.url (this one is " + std::string(env.db.dialect().name()) + ")");
-  }
+  ANALYTICS_RETURN_IF_ERROR(CheckSource(env, m));
+  ANALYTICS_RETURN_IF_ERROR(CheckDataFileListed(m));
+  // This scratch's own number, taken once: two at once never share a name.
   const std::string n = std::to_string(::getpid()) + "-" + std::to_string(++scratch_count);
   const fs::path folder = fs::path(env.config.backup.dir) / (".scratch-" + n);
   std::error_code ec;
   fs::create_directories(folder, ec);
   if (ec) return Unavailable(ErrnoText("create " + folder.string(), ec.value()));
-  std::unique_ptr<Scratch> scratch(new Scratch(env, folder.string()));
+  std::unique_ptr<Scratch> scratch(new Scratch(env, folder.string(), n));
   const bool pg = m.source == "postgresql";
   scratch->data_path_ = (folder / (pg ? "database.pgdump" : "database.sqlite")).string();
   Result<void> unpacked = DecompressFile((fs::path(backup.path) / DataFileName(m.source)).string(),
@@ -61,7 +77,9 @@ Result<void> Scratch::RestorePostgres() {
   auto base = PgDatabaseName(env_.config.database.url);
   if (!base.ok()) return base.error();
   std::string name = base->empty() ? "analytics" : base->substr(0, 40);
-  name += "_verify_" + std::to_string(::getpid()) + "_" + std::to_string(scratch_count.load());
+  std::string suffix = number_;
+  std::replace(suffix.begin(), suffix.end(), '-', '_');
+  name += "_verify_" + suffix;
   Result<void> created = env_.db.ExecuteOutsideTransaction("CREATE DATABASE " + QuoteIdent(name));
   if (!created.ok())
     return Unavailable("cannot create scratch database: " + created.error().message);

@@ -6,6 +6,7 @@
 #include "backup/backup.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <regex>
 #include <thread>
 
+#include "backup/files.h"
 #include "backup/pg_tools.h"
 #include "backup/table_checksums.h"
 #include "storage/anomaly_repository.h"
@@ -356,7 +358,120 @@ TEST_P(BackupTest, FailedUploadFailsCreateAndTheBackupStaysListed) {
   EXPECT_TRUE(verified->ok) << verified->detail;
 }
 
+// Writes `manifest` as the backup's manifest.json and reads the backup back.
+BackupInfo Rewrite(const std::string& dir, const BackupInfo& backup, const Manifest& manifest) {
+  std::ofstream(backup.path + "/manifest.json", std::ios::trunc) << ManifestJson(manifest);
+  auto found = Find(dir, manifest.id);
+  EXPECT_TRUE(found.ok()) << found.error().message;
+  return found.ok() ? *found : BackupInfo{};
+}
+
+TEST_P(BackupTest, AnEditedTableChecksumFailsVerifyNamingTheTable) {
+  BackupInfo backup = MakeBackup();
+  Manifest edited = backup.manifest;
+  for (TableEntry& t : edited.tables) {
+    if (t.name == "tasks") t.checksum = ChecksumHex(0x1234);
+  }
+  auto verified = Verify(env(), Rewrite(backups_.path(), backup, edited));
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_FALSE(verified->ok);
+  EXPECT_EQ(verified->detail.rfind("table tasks: ", 0), 0u) << verified->detail;
+}
+
+TEST_P(BackupTest, ADataFileTheManifestDoesNotListIsRefused) {
+  // The manifest lists (and hashes) a copy; the data file a restore reads
+  // must itself be listed, so its sha256 is always checked.
+  BackupInfo backup = MakeBackup();
+  const std::string data = DataFileName(backup.manifest.source);
+  std::filesystem::copy_file(backup.path + "/" + data, backup.path + "/copy.zst");
+  Manifest edited = backup.manifest;
+  edited.files[0].name = "copy.zst";
+  auto verified = Verify(env(), Rewrite(backups_.path(), backup, edited));
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_FALSE(verified->ok);
+  EXPECT_NE(verified->detail.find("do not list the data file " + data), std::string::npos)
+      << verified->detail;
+}
+
+TEST_P(BackupTest, ABackupOfTheOtherKindOfDatabaseIsAUsageErrorNamingFile) {
+  BackupInfo backup = MakeBackup();
+  const std::string here(app().db().dialect().name());
+  const std::string other = here == "sqlite" ? "postgresql" : "sqlite";
+  Manifest edited = backup.manifest;
+  edited.source = other;
+  BackupInfo foreign = Rewrite(backups_.path(), backup, edited);
+  auto verified = Verify(env(), foreign);
+  ASSERT_FALSE(verified.ok());
+  EXPECT_EQ(verified.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(verified.error().field, "FILE");
+  EXPECT_NE(verified.error().message.find("is of a " + other + " database; this is " + here),
+            std::string::npos)
+      << verified.error().message;
+  auto plan = PlanRestore(env(), foreign, "");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(BackupTest, VerifyStillAnswersWhenVerifiedJsonCannotBeWritten) {
+  BackupInfo backup = MakeBackup();
+  // A folder in the way: the rename over verified.json fails (as on a
+  // read-only mount, which root's tests cannot make by chmod).
+  std::filesystem::create_directories(backup.path + "/verified.json/in-the-way");
+  std::vector<std::string> warnings;
+  auto verified = Verify(env(), backup, [&](const std::string& event, const std::string& detail) {
+    if (event == "warning") warnings.push_back(detail);
+  });
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_TRUE(verified->ok) << verified->detail;
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].rfind("verified.json not written: ", 0), 0u) << warnings[0];
+}
+
 INSTANTIATE_TEST_SUITE_P(AllBackends, BackupTest, ::testing::ValuesIn(test::ConfiguredBackends()),
+                         test::BackendParamName);
+
+// SQLite only: damage PRAGMA integrity_check finds and table scans do not.
+class SqliteBackupTest : public BackupTest {};
+
+// Redefines index `index` of the SQLite file `path` over other columns, so
+// its entries no longer match its table (the rows stay as they were).
+void BreakIndex(const std::string& path, const std::string& index, const std::string& columns) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const std::string sql =
+      "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = 'CREATE "
+      "INDEX " +
+      index + " ON tasks(" + columns + ")' WHERE name = '" + index +
+      "'; PRAGMA writable_schema = OFF;";
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+      << (error ? error : "");
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+TEST_P(SqliteBackupTest, ADamagedIndexFailsVerifyThroughIntegrityCheck) {
+  BackupInfo backup = MakeBackup();
+  const std::string data = backup.path + "/" + backup.manifest.files[0].name;
+  const std::string plain = backups_.File("plain.sqlite");
+  ASSERT_TRUE(DecompressFile(data, plain).ok());
+  BreakIndex(plain, "idx_tasks_user_created", "user_id, title");
+  // Recompressed and re-hashed: the files and tables match the manifest.
+  auto entry = CompressFile(plain, data);
+  ASSERT_TRUE(entry.ok()) << entry.error().message;
+  Manifest edited = backup.manifest;
+  edited.files[0].bytes = entry->bytes;
+  edited.files[0].sha256 = entry->sha256;
+  auto verified = Verify(env(), Rewrite(backups_.path(), backup, edited));
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_FALSE(verified->ok);
+  EXPECT_NE(verified->detail.find("fails PRAGMA integrity_check"), std::string::npos)
+      << verified->detail;
+  EXPECT_NE(verified->detail.find("idx_tasks_user_created"), std::string::npos) << verified->detail;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteBackupTest, ::testing::Values(Backend::kSqliteMemory),
                          test::BackendParamName);
 
 TEST(Manifest, RoundTripsAndNamesTheBadField) {

@@ -128,6 +128,79 @@ TEST(PgBackRestCreate, PgBackRestsOwnErrorIsOneLineWithoutSecrets) {
       "ERROR: [056]: unable to connect to 'host=h password=***");
   EXPECT_EQ(backup::pgbackrest::Scrub("postgresql://analytics:s3cret@db/x"),
             "postgresql://analytics:***@db/x");
+  // A password holding '@': cut at the authority's last '@'.
+  EXPECT_EQ(backup::pgbackrest::Scrub("postgresql://analytics:p@ss@w0rd@db:5432/x?a=b@c"),
+            "postgresql://analytics:***@db:5432/x?a=b@c");
+}
+
+// `pgbackrest info --output=json` of an unexpected shape is an error naming
+// what was unexpected, never an exception.
+TEST(PgBackRestParseInfo, UnexpectedTypesAreErrorsNamingThem) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"([{"name": 5}])", "an entry.name is not a string"},
+      {R"([7])", "an entry is not an object"},
+      {R"([{"name": "analytics", "status": "ok"}])", "stanza 'analytics'.status is not an object"},
+      {R"([{"name": "analytics", "status": {"code": "0"}}])", "status.code is not"},
+      {R"([{"name": "analytics", "status": {"code": 1, "message": 3}}])",
+       "status.message is not a string"},
+      {R"([{"name": "analytics", "status": {"code": 0}, "backup": {}}])", "backup is not an array"},
+      {R"([{"name": "analytics", "status": {"code": 0}, "backup": ["x"]}])",
+       "backup[0] is not an object"},
+      {R"([{"name": "analytics", "status": {"code": 0}, "backup": [{"label": 1}]}])",
+       "backup[0].label is not a string"},
+      {R"([{"name": "analytics", "status": {"code": 0},
+            "backup": [{"label": "L", "timestamp": {"start": "soon"}}]}])",
+       "backup[0].timestamp.start is not"},
+      {R"([{"name": "analytics", "status": {"code": 0},
+            "backup": [{"label": "L", "info": {"repository": []}}]}])",
+       "backup[0].info.repository is not an object"},
+      {R"([{"name": "analytics", "status": {"code": 0},
+            "backup": [{"label": "L", "info": {"size": -1}}]}])",
+       "backup[0].info.size is not"},
+      {R"({"name": "analytics"})", "not a JSON array"},
+      {R"([{"name": "analytics", "status": {"code": 0)", "not a JSON array"},
+  };
+  for (const auto& [text, want] : cases) {
+    Result<std::vector<PgBackRestBackup>> parsed = backup::PgBackRestParseInfo(text, "analytics");
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kUnavailable) << text;
+    EXPECT_NE(parsed.error().message.find(want), std::string::npos)
+        << text << " -> " << parsed.error().message;
+  }
+  Result<std::vector<PgBackRestBackup>> good = backup::PgBackRestParseInfo(
+      R"([{"name": "other", "status": 5},
+          {"name": "analytics", "status": {"code": 0, "message": "ok"},
+           "backup": [{"label": "F1", "type": "full", "prior": null,
+                       "timestamp": {"start": 100, "stop": 160},
+                       "info": {"size": 2048, "repository": {"delta": 512}}}]}])",
+      "analytics");
+  ASSERT_TRUE(good.ok()) << good.error().message;
+  ASSERT_EQ(good->size(), 1u);
+  EXPECT_EQ((*good)[0].label, "F1");
+  EXPECT_EQ((*good)[0].bytes, 2048u);
+  EXPECT_EQ((*good)[0].repo_bytes, 512u);
+  EXPECT_EQ((*good)[0].prior, "");
+}
+
+TEST(PgBackRestArchiveCommand, TheStanzaMatchesAsAWholeOptionValue) {
+  using backup::ArchiveCommandMatches;
+  EXPECT_TRUE(
+      ArchiveCommandMatches("pgbackrest --stanza=analytics archive-push %p", "analytics", ""));
+  EXPECT_TRUE(ArchiveCommandMatches("/usr/bin/pgbackrest --stanza analytics archive-push \"%p\"",
+                                    "analytics", ""));
+  EXPECT_FALSE(
+      ArchiveCommandMatches("pgbackrest --stanza=analytics2 archive-push %p", "analytics", ""));
+  EXPECT_FALSE(
+      ArchiveCommandMatches("pgbackrest --stanza=xanalytics archive-push %p", "analytics", ""));
+  EXPECT_FALSE(
+      ArchiveCommandMatches("pgbackrest --stanza=analytics archive-get %f %p", "analytics", ""));
+  EXPECT_FALSE(ArchiveCommandMatches("", "analytics", ""));
+  EXPECT_TRUE(ArchiveCommandMatches(
+      "pgbackrest --config=/etc/pgb/pgbackrest.conf --stanza=analytics archive-push %p",
+      "analytics", "/etc/pgb/pgbackrest.conf"));
+  EXPECT_FALSE(ArchiveCommandMatches(
+      "pgbackrest --config=/etc/pgb/pgbackrest.conf.old --stanza=analytics archive-push %p",
+      "analytics", "/etc/pgb/pgbackrest.conf"));
 }
 
 }  // namespace

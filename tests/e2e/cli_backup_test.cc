@@ -159,6 +159,28 @@ TEST_F(CliBackup, BadInputGetsAClearErrorAndExitCode) {
   EXPECT_TRUE(Contains(bad_table.err, "--table"));
 }
 
+TEST_F(CliBackup, ABackupOfTheOtherKindOfDatabaseIsAUsageError) {
+  const std::string id = CreateBackup();
+  // The same backup, as if made from PostgreSQL.
+  const std::string manifest = Path("var/backups/" + id + "/manifest.json");
+  std::ifstream in(manifest);
+  Json json = Json::parse(in, nullptr, false);
+  in.close();
+  ASSERT_TRUE(json.is_object());
+  json["source"] = "postgresql";
+  std::ofstream(manifest, std::ios::trunc) << json.dump(2);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"backup", "verify", id},
+        std::vector<std::string>{"backup", "restore", id, "--yes"}}) {
+    RunResult refused = Cli(args);
+    EXPECT_EQ(refused.code(), 2) << refused.Describe();
+    EXPECT_TRUE(Contains(refused.err, "FILE")) << refused.Describe();
+    EXPECT_TRUE(
+        Contains(refused.err, "backup " + id + " is of a postgresql database; this is sqlite"))
+        << refused.Describe();
+  }
+}
+
 TEST_F(CliBackup, KilledCreateLeavesNothingListed) {
   {
     config::DatabaseOptions options;
