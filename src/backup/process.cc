@@ -17,19 +17,14 @@
 #include <filesystem>
 #include <map>
 
+#include "base/subprocess.h"
+
 extern char** environ;
 
 namespace analytics::backup {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The service's own secrets (SPEC §1's variables: the admin token, the
-// database and Redis URLs with their passwords, the config path), never
-// passed to a tool. The same list as ops/command_target.cc withholds from
-// alert commands; the lead unifies both in a shared base/subprocess.h.
-constexpr std::string_view kWithheld[] = {"ANALYTICS_ADMIN_TOKEN", "DATABASE_URL", "REDIS_URL",
-                                          "ANALYTICS_CONFIG"};
 
 std::string LastLine(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
@@ -108,7 +103,8 @@ std::vector<std::string> ChildEnvironment(const ProcessSpec& spec) {
     std::size_t eq = entry.find('=');
     if (eq == std::string_view::npos) continue;
     std::string_view name = entry.substr(0, eq);
-    if (std::find(std::begin(kWithheld), std::end(kWithheld), name) != std::end(kWithheld)) {
+    if (std::find(std::begin(kWithheldEnvironment), std::end(kWithheldEnvironment), name) !=
+        std::end(kWithheldEnvironment)) {
       continue;
     }
     vars[std::string(name)] = std::string(entry.substr(eq + 1));
