@@ -57,6 +57,7 @@ struct Outcome {
 // passes or `sink` fails.
 Outcome Supervise(pid_t pid, int out_fd, const ProcessSpec& spec) {
   Outcome outcome;
+  const pid_t kill_target = spec.own_group ? -pid : pid;
   const Clock::time_point deadline = Clock::now() + spec.timeout;
   const int pid_fd = int(::syscall(SYS_pidfd_open, pid, 0));
   bool out_open = true;
@@ -86,10 +87,10 @@ Outcome Supervise(pid_t pid, int out_fd, const ProcessSpec& spec) {
       exited = true;
       // The tool is gone: whatever of its group still holds stdout open is a
       // straggler (pg_restore's workers end with it).
-      if (out_open) ::kill(-pid, SIGKILL);
+      if (out_open) ::kill(kill_target, SIGKILL);
     }
   }
-  if (outcome.timed_out || !outcome.drained.ok()) ::kill(-pid, SIGKILL);
+  if (outcome.timed_out || !outcome.drained.ok()) ::kill(kill_target, SIGKILL);
   if (pid_fd >= 0) ::close(pid_fd);
   return outcome;
 }
@@ -146,8 +147,10 @@ Result<void> RunProcess(const ProcessSpec& spec) {
   // A process group of its own, so a deadline kills the tool's workers too.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
+  if (spec.own_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
   std::vector<std::string> env_text = ChildEnvironment(spec);
   std::vector<char*> argv, envp;
   for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));

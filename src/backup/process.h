@@ -33,6 +33,11 @@ struct ProcessSpec {
   // The child runs in a process group of its own; when it has not exited
   // by then, the whole group is killed (SIGKILL) and RunProcess fails.
   std::chrono::milliseconds timeout = kToolTimeout;
+  // false: the child stays in the caller's process group, so the terminal's
+  // Ctrl-C reaches it too (an interrupted whole-database pg_restore rolls
+  // back instead of committing after the command is gone); a deadline then
+  // kills the child only.
+  bool own_group = true;
 };
 
 // Ok when the process exits with status 0. Errors: kUnavailable "<tool>

@@ -212,9 +212,7 @@ Result<void> RestoreWhole(const Env& env, Scratch& scratch) {
                "--exit-on-error",      "--no-password", "--dbname=" + *name};
   spec.argv.push_back(scratch.data_path());
   spec.env = *child_env;
-  // A DROP that waits on a lock (a backup's snapshot, a long report) gives
-  // up after a minute instead of queueing every API query behind it.
-  spec.env.emplace_back("PGOPTIONS", "-c lock_timeout=60s");
+  spec.own_group = false;
   return RunProcess(spec);
 }
 

@@ -52,6 +52,12 @@ std::string UploadedText(const backup::BackupInfo& b) {
   return b.manifest.upload->ok ? "yes" : "FAILED";
 }
 
+// Progress for the operator: warnings only (a backup complete but its
+// folder not synced, a verification not recorded); the steps go to the log.
+void WarnOnStderr(const std::string& event, const std::string& detail) {
+  if (event == "warning") std::fprintf(stderr, "analytics: warning: %s\n", detail.c_str());
+}
+
 backup::Env EnvOf(app::App& app) {
   return backup::Env{app.db(), app.config(), app.clock(), &app.cache()};
 }
@@ -91,7 +97,7 @@ int BackupCreate(const Context& context, const BackupArgs& args) {
     return kExitOk;
   }
   const auto start = std::chrono::steady_clock::now();
-  auto made = backup::Create(EnvOf(*opened->app));
+  auto made = backup::Create(EnvOf(*opened->app), WarnOnStderr);
   if (!made.ok()) return Fail(made.error());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -220,7 +226,7 @@ int BackupVerify(const Context& context, const BackupArgs& args) {
   }
   auto target = Pick(opened->config, args.file);
   if (!target.ok()) return Fail(target.error());
-  auto v = backup::Verify(EnvOf(*opened->app), *target);
+  auto v = backup::Verify(EnvOf(*opened->app), *target, WarnOnStderr);
   if (!v.ok()) return Fail(v.error());
   if (context.json) {
     std::cout << Json{{"id", target->manifest.id}, {"ok", v->ok}, {"detail", v->detail}}.dump()
@@ -312,7 +318,7 @@ int BackupRestore(const Context& context, const BackupArgs& args) {
   auto app = app::App::Build(opened->config);
   if (!app.ok()) return Fail(app.error(), Stage::kOpen);
   const backup::Env env = EnvOf(**app);
-  auto plan = backup::PlanRestore(env, *target, args.table);
+  auto plan = backup::PlanRestore(env, *target, args.table, WarnOnStderr);
   if (!plan.ok()) {
     Fail(plan.error());
     return plan.error().code == ErrorCode::kUnprocessable ? kExitCheckFailed
@@ -325,7 +331,7 @@ int BackupRestore(const Context& context, const BackupArgs& args) {
                  plan->id.c_str());
     return kExitUsage;
   }
-  Result<void> done = backup::ApplyRestore(env, *target, *plan);
+  Result<void> done = backup::ApplyRestore(env, *target, *plan, WarnOnStderr);
   // Asked on every path: a restore that committed and then failed a later
   // step has changed the data all the same.
   FlushServerCache(opened->config);
