@@ -84,6 +84,15 @@ TEST_F(CliBackup, CreateListVerifyAndRestore) {
   EXPECT_EQ(listed[0]["id"], id);
   EXPECT_EQ(listed[0]["method"], "dump");
   EXPECT_TRUE(listed[0]["verified"].is_null());
+  // A backup holds users' data and token hashes: a 0700 folder of 0600 files.
+  const fs::path folder = fs::path(Path("")) / listed[0]["path"].get<std::string>();
+  ASSERT_TRUE(fs::is_directory(folder)) << folder;
+  EXPECT_EQ(fs::status(folder).permissions() & fs::perms::all, fs::perms::owner_all);
+  for (const fs::directory_entry& file : fs::directory_iterator(folder)) {
+    EXPECT_EQ(file.status().permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write)
+        << file.path();
+  }
   RunResult table = Cli({"backup", "list"});
   EXPECT_TRUE(Contains(table.out, "VERIFIED"));
   EXPECT_TRUE(Contains(table.out, id));
