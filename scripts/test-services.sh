@@ -41,6 +41,10 @@ CONF
     if [ -n "$extra_conf" ]; then printf '%s\n' "$extra_conf" >>"$dir/postgresql.conf"; fi
   fi
   if ! as_pg "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    # No server runs on this data dir, so a socket lock file in it is stale:
+    # a restored copy of the dir (pgBackRest) brings back the old one, whose
+    # PID PostgreSQL may find alive again and then refuse to start.
+    rm -f "$dir"/.s.PGSQL.*.lock
     as_pg "$PG_BIN/pg_ctl" -D "$dir" -o "-p $port" -l "$dir/server.log" -w -t 30 start >/dev/null
   fi
   # A role and a database named like production's, idempotently.

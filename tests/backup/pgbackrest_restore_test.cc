@@ -50,7 +50,7 @@ TEST_F(PgBackRestRestore, RestoreToBetweenT2AndT3GivesTheT2StateExactly) {
   EXPECT_NE(restored->find("start PostgreSQL"), std::string::npos) << *restored;
   EXPECT_TRUE(std::filesystem::exists(server_.data_dir() + "/recovery.signal"));
 
-  ASSERT_EQ(server_.Run("start"), 0);
+  ASSERT_EQ(server_.Run("start"), 0) << ReadFile(server_.data_dir() + "/server.log");
   WaitPromoted();
   EXPECT_EQ(Sql("SELECT id || ':' || note FROM pitr ORDER BY id"),
             (std::vector<std::string>{"1:t1", "2:t2"}));
