@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "backup/pgbackrest.h"
+#include "backup/pgbackrest_run.h"
 #include "storage/database.h"
-#include "storage/open_database.h"
 
 namespace analytics::backup {
 namespace {
@@ -160,15 +160,7 @@ bool ArchiveCommandMatches(const std::string& archive_command, const std::string
 }
 
 Result<std::vector<ArchiveCheck>> PgBackRestArchiveChecks(const config::Config& config) {
-  const std::string& url = config.database.url;
-  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
-    return InvalidArgument("backup.method",
-                           "pgbackrest needs a PostgreSQL database.url; this one is not");
-  }
-  config::DatabaseOptions options = config.database;
-  options.pool_size = 1;
-  options.max_overflow = 0;
-  Result<std::unique_ptr<storage::Database>> db = storage::OpenDatabase(options);
+  Result<std::unique_ptr<storage::Database>> db = pgbackrest::OpenOneConnection(config);
   if (!db.ok()) return db.error();
   Result<ArchiverState> state = ReadArchiver(**db);
   if (!state.ok()) return state.error();

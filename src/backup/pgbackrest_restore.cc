@@ -12,7 +12,6 @@
 
 #include "backup/pgbackrest.h"
 #include "backup/pgbackrest_run.h"
-#include "storage/open_database.h"
 
 namespace analytics::backup {
 namespace {
@@ -33,15 +32,8 @@ std::string TargetText(Time target) {
 
 // kConflict while the configured database still answers.
 Result<void> RequireStopped(const config::Config& config) {
-  const std::string& url = config.database.url;
-  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
-    return InvalidArgument("backup.method",
-                           "pgbackrest needs a PostgreSQL database.url; this one is not");
-  }
-  config::DatabaseOptions probe = config.database;
-  probe.pool_size = 1;
-  probe.max_overflow = 0;
-  Result<std::unique_ptr<storage::Database>> db = storage::OpenDatabase(probe);
+  Result<std::unique_ptr<storage::Database>> db = pgbackrest::OpenOneConnection(config);
+  if (!db.ok() && db.error().code == ErrorCode::kInvalidArgument) return db.error();
   if (db.ok() && (*db)->Ping().ok()) {
     return Conflict("PostgreSQL (" + (*db)->description() +
                     ") still answers: stop it before a point-in-time restore (the whole cluster "

@@ -15,6 +15,8 @@
 #include <regex>
 #include <string_view>
 
+#include "storage/open_database.h"
+
 extern char** environ;
 
 namespace analytics::backup::pgbackrest {
@@ -231,6 +233,18 @@ Result<std::string> RunOk(const config::BackupOptions& options,
                        ")" + (run->error_line.empty() ? "" : ": " + run->error_line));
   }
   return std::move(run->out);
+}
+
+Result<std::unique_ptr<storage::Database>> OpenOneConnection(const config::Config& config) {
+  const std::string& url = config.database.url;
+  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
+    return InvalidArgument("backup.method",
+                           "pgbackrest needs a PostgreSQL database.url; this one is not");
+  }
+  config::DatabaseOptions options = config.database;
+  options.pool_size = 1;
+  options.max_overflow = 0;
+  return storage::OpenDatabase(options);
 }
 
 }  // namespace analytics::backup::pgbackrest

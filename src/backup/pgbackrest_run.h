@@ -12,11 +12,13 @@
 // cluster owner (docs/backup.md).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
 #include "config/config.h"
+#include "storage/database.h"
 
 namespace analytics::backup::pgbackrest {
 
@@ -44,5 +46,10 @@ Result<std::string> RunOk(const config::BackupOptions& options,
 // `line` with anything like a password ("password=…", "user:pass@") cut out,
 // and at most 300 bytes.
 std::string Scrub(std::string line);
+
+// One connection to the configured PostgreSQL (the archiver's state, "is
+// it still running?"). Errors: kInvalidArgument naming backup.method when
+// database.url is not PostgreSQL; the open's own errors.
+Result<std::unique_ptr<storage::Database>> OpenOneConnection(const config::Config& config);
 
 }  // namespace analytics::backup::pgbackrest
